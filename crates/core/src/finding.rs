@@ -1,0 +1,305 @@
+//! What the scanner reports: [`Finding`], its [`Kind`], [`Severity`], [`Part`]s, the
+//! self-redacting [`Secret`] and the stable [`Fingerprint`].
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// What a finding (or a part of one) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Kind {
+    /// An access key id (`AKIA…`, `ASIA…`) with no secret nearby.
+    AccessKeyId,
+    /// A secret access key with evidence (keyword, context) but no key id nearby.
+    SecretAccessKey,
+    /// A session token with context and no key pair nearby.
+    SessionToken,
+    /// A key id and its secret (and maybe a session token) together: a usable credential.
+    Credential,
+    /// AWS documentation's example keys (`AKIAIOSFODNN7EXAMPLE`): reported, lowest severity.
+    Example,
+}
+
+impl Kind {
+    /// The name used in rule files and reports (`access-key-id`, `credential`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::AccessKeyId => "access-key-id",
+            Kind::SecretAccessKey => "secret-access-key",
+            Kind::SessionToken => "session-token",
+            Kind::Credential => "credential",
+            Kind::Example => "example",
+        }
+    }
+
+    /// Parses a rule file's kind name; only the three part kinds can be matched by a rule.
+    pub(crate) fn parse_part(name: &str) -> Option<Kind> {
+        match name {
+            "access-key-id" => Some(Kind::AccessKeyId),
+            "secret-access-key" => Some(Kind::SecretAccessKey),
+            "session-token" => Some(Kind::SessionToken),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How urgent a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Documentation examples: no action needed, does not fail a scan by default.
+    Info,
+    /// Worth a look.
+    Low,
+    /// A partial or temporary credential.
+    Medium,
+    /// A key id or a secret on its own.
+    High,
+    /// A complete, usable credential.
+    Critical,
+}
+
+impl Severity {
+    /// The lower-case name (`critical`, `high`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lower-case severity name.
+    pub fn parse(name: &str) -> Option<Severity> {
+        Some(match name {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A half-open byte range `start..end` into the scanned input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// Bytes covered.
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the span covers nothing.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A secret value. It is kept so that callers can verify or fingerprint it, but `Display`,
+/// `Debug` and `Serialize` only ever show its first four characters; [`Secret::expose`]
+/// is the one way to the whole value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The whole secret. Print it only when the user asked for it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The first four characters followed by `…` and how many were hidden.
+    pub fn redacted(&self) -> String {
+        let shown: String = self.0.chars().take(4).collect();
+        let hidden = self.0.chars().count().saturating_sub(4);
+        format!("{shown}…({hidden} more)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.redacted())
+    }
+}
+
+/// `sha256(rule id + secret)`: identifies a finding across runs, machines and line moves
+/// without revealing the secret.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// Fingerprint of `secret` found by rule `rule_id`.
+    pub fn of(rule_id: &str, secret: &str) -> Fingerprint {
+        let mut hasher = Sha256::new();
+        hasher.update(rule_id.as_bytes());
+        hasher.update(secret.as_bytes());
+        Fingerprint(hasher.finalize().into())
+    }
+
+    /// Lower-case hex, 64 characters.
+    pub fn to_hex(self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for byte in self.0 {
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+/// One matched piece of a finding: a key id, a secret or a session token.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Part {
+    /// `access-key-id`, `secret-access-key` or `session-token`.
+    pub kind: Kind,
+    /// The rule that matched it.
+    pub rule_id: &'static str,
+    /// Where it is, in bytes of the input as given (before any transcoding).
+    pub span: Span,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters (Unicode scalar values) of the decoded line.
+    pub column: usize,
+    /// The value, decoded (`\/` → `/`, `%2F` → `/`), redacted when shown.
+    pub value: Secret,
+}
+
+/// One reported credential (or part of one).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// The rule that produced it (`aws-credential` for a pair).
+    pub rule_id: &'static str,
+    /// What was found.
+    pub kind: Kind,
+    /// How urgent it is.
+    pub severity: Severity,
+    /// The primary part's location (the key id of a pair), in bytes of the input.
+    pub span: Span,
+    /// 1-based line of the primary part.
+    pub line: usize,
+    /// 1-based column (characters) of the primary part.
+    pub column: usize,
+    /// The access key id, when one is part of the finding. Key ids are not secret: they
+    /// are what an administrator looks up and deactivates.
+    pub key_id: Option<String>,
+    /// The 12-digit AWS account id decoded offline from the key id, when there is one.
+    pub account_id: Option<String>,
+    /// True for AWS documentation's example keys.
+    pub example: bool,
+    /// True when the input looked binary (a compiled program, an archive): strings were
+    /// matched inside it.
+    pub binary: bool,
+    /// Which text encoding the input was decoded from (`utf-8`, `utf-16le`, `utf-16be`).
+    pub encoding: &'static str,
+    /// `sha256(rule id + secret)` in hex; for a pair the secret is `keyid:secret`.
+    pub fingerprint: Fingerprint,
+    /// The matched pieces: one for a lone key id, secret or token; two or three for a pair.
+    pub parts: Vec<Part>,
+}
+
+impl Finding {
+    /// The most sensitive value of the finding: the secret access key if there is one,
+    /// else the session token, else the key id.
+    pub fn secret(&self) -> &Secret {
+        let rank = |kind: Kind| match kind {
+            Kind::SecretAccessKey => 0,
+            Kind::SessionToken => 1,
+            _ => 2,
+        };
+        &self
+            .parts
+            .iter()
+            .min_by_key(|part| rank(part.kind))
+            .expect("a finding always has at least one part")
+            .value
+    }
+
+    /// The part of the given kind, if the finding has one.
+    pub fn part(&self, kind: Kind) -> Option<&Part> {
+        self.parts.iter().find(|part| part.kind == kind)
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{} {} [{}] {}",
+            self.line, self.column, self.rule_id, self.severity, self.kind
+        )?;
+        if let Some(key_id) = &self.key_id {
+            write!(f, " key id {key_id}")?;
+        }
+        if let Some(part) = self.parts.iter().find(|p| p.kind != Kind::AccessKeyId) {
+            write!(f, " {} {}", part.kind, part.value)?;
+        }
+        if let Some(account) = &self.account_id {
+            write!(f, " account {account}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! keyhound-core finds AWS credentials in bytes: access key ids, secret access keys,
+//! session tokens, and the credentials they form together. It does no I/O; give it bytes,
+//! get [`Finding`]s.
+//!
+//! The three types to know:
+//!
+//! * [`RuleSet`]: the detection rules, data files compiled in (see `rules/aws.toml`), plus
+//!   one Aho-Corasick automaton over all their anchors. [`RuleSet::builtin`] or
+//!   [`RuleSet::builder`] for custom rule files.
+//! * [`Scanner`]: built once from a rule set, `Send + Sync`, shared by all threads.
+//!   [`Scanner::scan`] returns findings; [`Scanner::scan_with`] pushes them to a callback
+//!   and reuses a per-thread [`Scratch`].
+//! * [`Finding`]: rule, [`Kind`], [`Severity`], location (byte [`Span`], line, column), the
+//!   key id and the AWS account decoded from it, a stable [`Fingerprint`], and the matched
+//!   [`Part`]s. Secrets are [`Secret`]s: `Display`, `Debug` and `Serialize` redact them.
+//!
+//! # Example
+//!
+//! ```
+//! use keyhound_core::{Kind, Scanner};
+//!
+//! let scanner = Scanner::default();
+//! let config = b"[default]
+//! aws_access_key_id = AKIAQWZ7RNE3OSJHKV4D
+//! aws_secret_access_key = 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
+//! ";
+//! let findings = scanner.scan(config);
+//! assert_eq!(findings.len(), 1);
+//! let finding = &findings[0];
+//! assert_eq!(finding.kind, Kind::Credential);
+//! assert_eq!((finding.line, finding.column), (2, 21));
+//! assert_eq!(finding.key_id.as_deref(), Some("AKIAQWZ7RNE3OSJHKV4D"));
+//! assert!(finding.account_id.is_some());
+//! // The secret is held, but never shown in full by accident.
+//! assert_eq!(finding.secret().to_string(), "R9oU…(36 more)");
+//! assert!(!format!("{finding:?}").contains("R9oUz3yBJb2fM"));
+//! ```
+//!
+//! # Hot loops
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use keyhound_core::{Scanner, Scratch};
+//!
+//! let scanner = Scanner::default();
+//! let mut scratch = Scratch::new();
+//! let mut count = 0;
+//! for blob in [&b"nothing here"[..], b"id AKIAQWZ7RNE3OSJHKV4D"] {
+//!     scanner.scan_with(blob, &mut scratch, |_finding| {
+//!         count += 1;
+//!         ControlFlow::Continue(())
+//!     });
+//! }
+//! assert_eq!(count, 1);
+//! ```
+//!
+//! # What is detected
+//!
+//! Key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA`, `A3T…` + 16 base32 characters, standing alone);
+//! 40-character secrets only with evidence (an AWS secret keyword in the same assignment,
+//! or a key id a few lines away); session tokens with a keyword or an STS prefix. AWS
+//! documentation's example keys are findings of kind [`Kind::Example`] with severity
+//! [`Severity::Info`]. UTF-16 input is transcoded; JSON-escaped (`\/`) and URL-encoded
+//! (`%2F`, `%2B`) secrets match; binary input is scanned for strings and marked.
+
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod account;
+mod confirm;
+mod encoding;
+mod error;
+mod finding;
+mod location;
+mod pair;
+mod rule;
+mod ruleset;
+mod scanner;
+mod validate;
+
+pub use account::account_id;
+pub use error::{Error, ErrorKind};
+pub use finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
+pub use rule::{Pairing, Rule};
+pub use ruleset::{RuleSet, RuleSetBuilder};
+pub use scanner::{Scanner, Scratch};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<Scanner>();
+        assert_send_sync::<RuleSet>();
+        assert_send_sync::<Finding>();
+        assert_send_sync::<Scratch>();
+        assert_send_sync::<Error>();
+    }
+}

@@ -1,0 +1,305 @@
+//! Rules: the written form ([`spec`]), its compiled form ([`Rule`], [`Pairing`]) and the
+//! lint that every rule passes before it is used.
+
+pub(crate) mod spec;
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::error::Error;
+use crate::finding::{Kind, Severity};
+use crate::validate::Validators;
+use spec::{PairingSpec, RuleFile, RuleSpec};
+
+/// The built-in rule files, compiled into the library.
+pub(crate) const BUILTIN: &[(&str, &str)] =
+    &[("builtin:aws.toml", include_str!("../../rules/aws.toml"))];
+
+/// Regex compile limits: generous for real rules, and a wall against patterns built to
+/// exhaust memory or time.
+const REGEX_SIZE_LIMIT: usize = 4 << 20;
+const REGEX_NEST_LIMIT: u32 = 64;
+
+/// How strongly an assignment's name says "this is an AWS secret".
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameEvidence {
+    /// A normalised name containing every word of one entry is strong evidence.
+    pub(crate) strong: Vec<Vec<String>>,
+    /// A normalised name equal to one of these is weak evidence.
+    pub(crate) weak: Vec<String>,
+    /// A value starting with one of these is strong evidence whatever the name.
+    pub(crate) strong_prefixes: Vec<String>,
+}
+
+/// One compiled detection rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub(crate) id: &'static str,
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) severity: Severity,
+    pub(crate) description: String,
+    pub(crate) remediation: String,
+    pub(crate) anchors: Vec<String>,
+    pub(crate) window: usize,
+    pub(crate) pattern: String,
+    /// The pattern anchored at the start of the haystack (`\A(?:…)`).
+    pub(crate) regex: Regex,
+    pub(crate) secret_group: usize,
+    pub(crate) name_group: Option<usize>,
+    pub(crate) validators: Validators,
+    pub(crate) evidence: NameEvidence,
+    pub(crate) examples: Vec<String>,
+    pub(crate) negative_examples: Vec<String>,
+}
+
+impl Rule {
+    /// Stable identifier (`aws-access-key-id`).
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+    /// Human name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The kind of value it captures.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    /// Severity of a lone match.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    /// What it finds and why it matters.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// What to do about a finding.
+    pub fn remediation(&self) -> &str {
+        &self.remediation
+    }
+    /// The prefilter literals.
+    pub fn anchors(&self) -> &[String] {
+        &self.anchors
+    }
+    /// The confirmation regex as written.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+    /// Inputs that must produce a finding of this rule.
+    pub fn examples(&self) -> &[String] {
+        &self.examples
+    }
+    /// Inputs that must not.
+    pub fn negative_examples(&self) -> &[String] {
+        &self.negative_examples
+    }
+}
+
+/// How key ids, secrets and tokens found close together become one credential finding.
+#[derive(Clone, Debug)]
+pub struct Pairing {
+    pub(crate) max_lines: usize,
+    pub(crate) max_bytes: usize,
+    pub(crate) rule_id: &'static str,
+    pub(crate) name: String,
+    pub(crate) severity: Severity,
+    pub(crate) description: String,
+    pub(crate) remediation: String,
+    pub(crate) examples: Vec<String>,
+    pub(crate) negative_examples: Vec<String>,
+}
+
+impl Pairing {
+    /// Rule id of combined findings (`aws-credential`).
+    pub fn rule_id(&self) -> &'static str {
+        self.rule_id
+    }
+    /// Human name of combined findings.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Severity of combined findings.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    /// What a combined finding is.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// What to do about one.
+    pub fn remediation(&self) -> &str {
+        &self.remediation
+    }
+    /// Inputs that must produce a combined finding.
+    pub fn examples(&self) -> &[String] {
+        &self.examples
+    }
+    /// Inputs that must not.
+    pub fn negative_examples(&self) -> &[String] {
+        &self.negative_examples
+    }
+    /// Parts further apart than this many lines do not pair.
+    pub fn max_lines(&self) -> usize {
+        self.max_lines
+    }
+    /// Parts further apart than this many bytes do not pair.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+}
+
+/// Parses a rule file's text. Errors carry the 1-based line of the problem.
+pub(crate) fn parse_file(source: &str, text: &str) -> Result<RuleFile, Error> {
+    toml::from_str::<RuleFile>(text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| 1 + text[..span.start].matches('\n').count());
+        Error::parse(source, line, err.message().to_string())
+    })
+}
+
+/// Rule ids are lower-case ASCII words joined by single dashes.
+fn is_well_formed_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Compiles and lints one rule.
+pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error> {
+    let fail = |message: String| Error::rule(source, &spec.id, message);
+    if !is_well_formed_id(&spec.id) {
+        return Err(fail(
+            "id must be lower-case words joined by '-' (e.g. aws-access-key-id)".into(),
+        ));
+    }
+    let kind = Kind::parse_part(&spec.kind).ok_or_else(|| {
+        fail(format!(
+            "kind {:?} is not one of access-key-id, secret-access-key, session-token",
+            spec.kind
+        ))
+    })?;
+    let severity = Severity::parse(&spec.severity).ok_or_else(|| {
+        fail(format!(
+            "severity {:?} is not one of info, low, medium, high, critical",
+            spec.severity
+        ))
+    })?;
+    if spec.anchors.is_empty() || spec.anchors.iter().any(|a| a.len() < 3) {
+        return Err(fail(
+            "every rule needs anchors, each at least 3 bytes long".into(),
+        ));
+    }
+    if spec.window == 0 || spec.window > 1 << 16 {
+        return Err(fail(format!("window {} is outside 1..=65536", spec.window)));
+    }
+    let regex = RegexBuilder::new(&format!(r"\A(?:{})", spec.pattern))
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .map_err(|err| fail(format!("pattern does not compile: {err}")))?;
+    let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+    let secret_group =
+        group("secret").ok_or_else(|| fail("pattern has no (?P<secret>…) capture group".into()))?;
+    let name_group = group("name");
+    if spec.examples.is_empty() {
+        return Err(fail("rule has no positive examples".into()));
+    }
+    if let Some(example) = spec.examples.iter().find(|example| {
+        !spec
+            .anchors
+            .iter()
+            .any(|anchor| example.contains(anchor.as_str()))
+    }) {
+        return Err(fail(format!(
+            "positive example {example:?} contains none of the anchors"
+        )));
+    }
+    let validators = Validators::compile(&spec.validate).map_err(fail)?;
+    Ok(Rule {
+        id: leak(&spec.id),
+        name: spec.name.clone(),
+        kind,
+        severity,
+        description: spec.description.clone(),
+        remediation: spec.remediation.clone(),
+        anchors: spec.anchors.clone(),
+        window: spec.window,
+        pattern: spec.pattern.clone(),
+        regex,
+        secret_group,
+        name_group,
+        validators,
+        evidence: NameEvidence {
+            strong: spec.validate.strong_names.clone(),
+            weak: spec.validate.weak_names.clone(),
+            strong_prefixes: spec.validate.strong_prefixes.clone(),
+        },
+        examples: spec.examples.clone(),
+        negative_examples: spec.negative_examples.clone(),
+    })
+}
+
+/// Compiles the pairing table.
+pub(crate) fn compile_pairing(source: &str, spec: &PairingSpec) -> Result<Pairing, Error> {
+    let fail = |message: String| Error::rule(source, &spec.rule_id, message);
+    if !is_well_formed_id(&spec.rule_id) {
+        return Err(fail(
+            "pairing.rule_id must be lower-case words joined by '-'".into(),
+        ));
+    }
+    let severity = Severity::parse(&spec.severity).ok_or_else(|| {
+        fail(format!(
+            "pairing.severity {:?} is not a severity",
+            spec.severity
+        ))
+    })?;
+    if spec.max_bytes == 0 || spec.max_bytes > 1 << 16 {
+        return Err(fail(format!(
+            "pairing.max_bytes {} is outside 1..=65536",
+            spec.max_bytes
+        )));
+    }
+    Ok(Pairing {
+        max_lines: spec.max_lines,
+        max_bytes: spec.max_bytes,
+        rule_id: leak(&spec.rule_id),
+        name: spec.name.clone(),
+        severity,
+        description: spec.description.clone(),
+        remediation: spec.remediation.clone(),
+        examples: spec.examples.clone(),
+        negative_examples: spec.negative_examples.clone(),
+    })
+}
+
+/// Rule ids live as long as the program: they are few, built once, and `&'static str`
+/// keeps [`Finding`](crate::Finding) cheap to copy around.
+fn leak(id: &str) -> &'static str {
+    Box::leak(id.to_string().into_boxed_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(is_well_formed_id("aws-access-key-id"));
+        assert!(!is_well_formed_id("AWS-key"));
+        assert!(!is_well_formed_id("aws--key"));
+        assert!(!is_well_formed_id(""));
+    }
+
+    #[test]
+    fn parse_errors_name_the_line() {
+        let err = parse_file("x.toml", "[[rules]]\nid = 3\n").unwrap_err();
+        assert_eq!(err.to_string().split(':').nth(1), Some("2"), "{err}");
+    }
+}

@@ -1,0 +1,176 @@
+//! [`RuleSet`]: the compiled rules plus the one Aho-Corasick automaton over all of their
+//! anchors, built once and shared by every scanning thread.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use crate::error::Error;
+use crate::rule::{self, Pairing, Rule};
+
+/// A compiled, linted set of rules with its prefilter. Build it once (it is `Send + Sync`)
+/// and share it, e.g. through [`Scanner`](crate::Scanner).
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    pairing: Option<Pairing>,
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rule it belongs to.
+    anchor_rule: Vec<usize>,
+}
+
+impl RuleSet {
+    /// The built-in AWS rules.
+    pub fn builtin() -> RuleSet {
+        RuleSetBuilder::new()
+            .build()
+            .expect("the built-in rules compile and pass their lint (checked by tests)")
+    }
+
+    /// A builder, to add rule files to (or replace) the built-in rules.
+    pub fn builder() -> RuleSetBuilder {
+        RuleSetBuilder::new()
+    }
+
+    /// Every rule, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+
+    /// How parts combine into credentials, if any rule file said so.
+    pub fn pairing(&self) -> Option<&Pairing> {
+        self.pairing.as_ref()
+    }
+
+    /// Every anchor literal of every rule, deduplicated, in automaton order.
+    pub fn anchors(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut seen = HashSet::new();
+        self.rules
+            .iter()
+            .flat_map(|rule| rule.anchors.iter())
+            .map(String::as_str)
+            .filter(move |anchor| seen.insert(*anchor))
+    }
+
+    pub(crate) fn automaton(&self) -> &AhoCorasick {
+        &self.automaton
+    }
+
+    pub(crate) fn rule_of_anchor(&self, pattern: usize) -> usize {
+        self.anchor_rule[pattern]
+    }
+
+    pub(crate) fn rule_at(&self, index: usize) -> &Rule {
+        &self.rules[index]
+    }
+}
+
+/// Builds a [`RuleSet`] from the built-in rules and/or rule files in TOML.
+#[derive(Clone, Debug)]
+pub struct RuleSetBuilder {
+    builtin: bool,
+    files: Vec<(String, String)>,
+    disabled: Vec<String>,
+}
+
+impl Default for RuleSetBuilder {
+    fn default() -> Self {
+        RuleSetBuilder::new()
+    }
+}
+
+impl RuleSetBuilder {
+    /// A builder holding the built-in rules.
+    pub fn new() -> RuleSetBuilder {
+        RuleSetBuilder {
+            builtin: true,
+            files: Vec::new(),
+            disabled: Vec::new(),
+        }
+    }
+
+    /// Whether to include the built-in rules (default: yes).
+    pub fn builtin(&mut self, yes: bool) -> &mut RuleSetBuilder {
+        self.builtin = yes;
+        self
+    }
+
+    /// Adds a rule file's text; `source` names it in errors.
+    pub fn add_toml(&mut self, source: &str, text: &str) -> &mut RuleSetBuilder {
+        self.files.push((source.to_string(), text.to_string()));
+        self
+    }
+
+    /// Leaves out the rule with this id (an unknown id is an error at build time).
+    pub fn disable(&mut self, rule_id: &str) -> &mut RuleSetBuilder {
+        self.disabled.push(rule_id.to_string());
+        self
+    }
+
+    /// Compiles and lints everything added; may be called more than once.
+    pub fn build(&self) -> Result<RuleSet, Error> {
+        let mut sources: Vec<(&str, &str)> = Vec::new();
+        if self.builtin {
+            sources.extend(rule::BUILTIN.iter().copied());
+        }
+        sources.extend(self.files.iter().map(|(s, t)| (s.as_str(), t.as_str())));
+
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut pairing = None;
+        for (source, text) in sources {
+            let file = rule::parse_file(source, text)?;
+            for spec in &file.rules {
+                if rules.iter().any(|rule| rule.id == spec.id) {
+                    return Err(Error::rule(source, &spec.id, "duplicate rule id"));
+                }
+                rules.push(rule::compile_rule(source, spec)?);
+            }
+            if let Some(spec) = &file.pairing {
+                if rules.iter().any(|rule| rule.id == spec.rule_id) {
+                    return Err(Error::rule(
+                        source,
+                        &spec.rule_id,
+                        "pairing rule_id is also a rule id",
+                    ));
+                }
+                pairing = Some(rule::compile_pairing(source, spec)?);
+            }
+        }
+        for id in &self.disabled {
+            let before = rules.len();
+            rules.retain(|rule| rule.id != id);
+            if rules.len() == before {
+                return Err(Error::rule("disable", id, "no such rule"));
+            }
+        }
+
+        let mut literals: Vec<&str> = Vec::new();
+        let mut anchor_rule = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            for anchor in &rule.anchors {
+                literals.push(anchor);
+                anchor_rule.push(index);
+            }
+        }
+        // Standard semantics so that overlapping anchor hits are all reported: every
+        // position where an anchor starts is a candidate, exactly as the exhaustive
+        // reference scan assumes. A DFA keeps the single pass fast; the automaton's
+        // prefilter skips quickly over bytes that cannot start an anchor.
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .map_err(|err| Error::rule("anchors", "*", err.to_string()))?;
+        Ok(RuleSet {
+            rules,
+            pairing,
+            automaton,
+            anchor_rule,
+        })
+    }
+}

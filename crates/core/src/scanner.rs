@@ -1,0 +1,341 @@
+//! [`Scanner`]: bytes in, findings out. Decode (UTF-16 → UTF-8), one Aho-Corasick pass over
+//! the anchors, anchored regex confirmation at each hit, validation, pairing, locations.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use regex::bytes::CaptureLocations;
+
+use crate::account::account_id;
+use crate::confirm::{confirm, Evidence, RawMatch};
+use crate::encoding::{looks_binary, sniff, transcode_utf16, Encoding};
+use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
+use crate::location::lines_and_columns;
+use crate::pair::{pair_up, Pair};
+use crate::ruleset::RuleSet;
+use crate::validate::Verdict;
+
+/// Scans bytes for AWS credentials with a [`RuleSet`]. Cheap to clone (the rules are
+/// shared), `Send + Sync`, built once and used from every thread.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    rules: Arc<RuleSet>,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new(RuleSet::builtin())
+    }
+}
+
+/// Reusable working memory for [`Scanner::scan_with`]: keep one per thread and the scan
+/// allocates nothing for inputs without findings.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    decoded: Vec<u8>,
+    offsets: Vec<usize>,
+    raws: Vec<RawMatch>,
+    captures: Vec<Option<CaptureLocations>>,
+    spans: Vec<Span>,
+    positions: Vec<usize>,
+    locations: Vec<(usize, usize)>,
+}
+
+impl Scratch {
+    /// Empty scratch space; it grows to fit the inputs it sees.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// Where candidate positions come from: the prefilter, or every position (the slow
+/// reference that proves the prefilter only saves time).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Candidates {
+    Prefilter,
+    Exhaustive,
+}
+
+impl Scanner {
+    /// A scanner over `rules`.
+    pub fn new(rules: RuleSet) -> Scanner {
+        Scanner {
+            rules: Arc::new(rules),
+        }
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Scans `input` and returns its findings in input order.
+    pub fn scan(&self, input: &[u8]) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        self.scan_with(input, &mut Scratch::new(), |finding| {
+            findings.push(finding);
+            ControlFlow::Continue(())
+        });
+        findings
+    }
+
+    /// Scans `input`, handing each finding to `on_finding` in input order until it returns
+    /// `ControlFlow::Break`. `scratch` is reused across calls.
+    pub fn scan_with<F>(&self, input: &[u8], scratch: &mut Scratch, on_finding: F)
+    where
+        F: FnMut(Finding) -> ControlFlow<()>,
+    {
+        self.run(input, scratch, Candidates::Prefilter, on_finding);
+    }
+
+    /// The slow reference: every byte position is tried as a candidate for every rule, no
+    /// prefilter. Same findings as [`Scanner::scan`], only slower; for tests.
+    #[doc(hidden)]
+    pub fn scan_exhaustive(&self, input: &[u8]) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        self.run(
+            input,
+            &mut Scratch::new(),
+            Candidates::Exhaustive,
+            |finding| {
+                findings.push(finding);
+                ControlFlow::Continue(())
+            },
+        );
+        findings
+    }
+
+    fn run<F>(&self, input: &[u8], scratch: &mut Scratch, candidates: Candidates, mut on_finding: F)
+    where
+        F: FnMut(Finding) -> ControlFlow<()>,
+    {
+        let (encoding, text_start) = sniff(input);
+        let mut decoded = std::mem::take(&mut scratch.decoded);
+        let text: &[u8] = match encoding {
+            Encoding::Utf8 => &input[text_start..],
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let big_endian = encoding == Encoding::Utf16Be;
+                transcode_utf16(
+                    input,
+                    text_start,
+                    big_endian,
+                    &mut decoded,
+                    &mut scratch.offsets,
+                );
+                &decoded
+            }
+        };
+        let binary = encoding == Encoding::Utf8 && looks_binary(text);
+
+        self.collect_raw_matches(text, binary, candidates, scratch);
+        if !scratch.raws.is_empty() {
+            let pairs = pair_up(
+                &self.rules,
+                text,
+                binary,
+                &mut scratch.raws,
+                &mut scratch.spans,
+            );
+            let origin = Origin {
+                encoding,
+                text_start,
+                binary,
+            };
+            let findings = self.assemble(text, &origin, &pairs, scratch);
+            for finding in findings {
+                if on_finding(finding).is_break() {
+                    break;
+                }
+            }
+        }
+        scratch.decoded = decoded;
+    }
+
+    /// Confirms every candidate position into `scratch.raws`, deduplicated by value span.
+    fn collect_raw_matches(
+        &self,
+        text: &[u8],
+        binary: bool,
+        candidates: Candidates,
+        scratch: &mut Scratch,
+    ) {
+        scratch.raws.clear();
+        let rules = &self.rules;
+        if scratch.captures.len() != rules.rules().len() {
+            scratch.captures = vec![None; rules.rules().len()];
+        }
+        let mut try_at = |rule_index: usize, pos: usize, raws: &mut Vec<RawMatch>| {
+            let rule = rules.rule_at(rule_index);
+            let locs =
+                scratch.captures[rule_index].get_or_insert_with(|| rule.regex.capture_locations());
+            if let Some(raw) = confirm(rule_index, rule, text, pos, binary, locs) {
+                raws.push(raw);
+            }
+        };
+        let mut raws = std::mem::take(&mut scratch.raws);
+        match candidates {
+            Candidates::Prefilter => {
+                for hit in rules.automaton().find_overlapping_iter(text) {
+                    try_at(
+                        rules.rule_of_anchor(hit.pattern().as_usize()),
+                        hit.start(),
+                        &mut raws,
+                    );
+                }
+            }
+            Candidates::Exhaustive => {
+                for rule_index in 0..rules.rules().len() {
+                    for pos in 0..text.len() {
+                        try_at(rule_index, pos, &mut raws);
+                    }
+                }
+            }
+        }
+        // Two anchors can confirm the same value; keep one, with the best evidence.
+        raws.sort_by(|a, b| (a.span, a.kind, b.evidence).cmp(&(b.span, b.kind, a.evidence)));
+        raws.dedup_by(|later, earlier| later.span == earlier.span && later.kind == earlier.kind);
+        scratch.raws = raws;
+    }
+
+    /// Turns pairs and leftover raw matches into findings, in input order.
+    fn assemble(
+        &self,
+        text: &[u8],
+        origin: &Origin,
+        pairs: &[Pair],
+        scratch: &mut Scratch,
+    ) -> Vec<Finding> {
+        let raws = &scratch.raws;
+        let mut in_pair = vec![false; raws.len()];
+        for pair in pairs {
+            in_pair[pair.id] = true;
+            in_pair[pair.secret] = true;
+            if let Some(token) = pair.token {
+                in_pair[token] = true;
+            }
+        }
+        // Groups of raw indices, primary part first.
+        let mut groups: Vec<Vec<usize>> = pairs
+            .iter()
+            .map(|pair| {
+                std::iter::once(pair.id)
+                    .chain(Some(pair.secret))
+                    .chain(pair.token)
+                    .collect()
+            })
+            .collect();
+        for (index, raw) in raws.iter().enumerate() {
+            let reportable = raw.kind == Kind::AccessKeyId || raw.evidence == Evidence::Strong;
+            if !in_pair[index] && reportable {
+                groups.push(vec![index]);
+            }
+        }
+        groups.sort_by_key(|group| raws[group[0]].span.start);
+
+        scratch.positions.clear();
+        scratch
+            .positions
+            .extend(groups.iter().flatten().map(|&i| raws[i].span.start));
+        scratch.positions.sort_unstable();
+        scratch.positions.dedup();
+        lines_and_columns(text, &scratch.positions, &mut scratch.locations);
+        let locate = |offset: usize| {
+            let index = scratch
+                .positions
+                .binary_search(&offset)
+                .expect("every part offset was located");
+            scratch.locations[index]
+        };
+
+        groups
+            .iter()
+            .map(|group| {
+                let parts: Vec<Part> = group
+                    .iter()
+                    .map(|&i| {
+                        let raw = &raws[i];
+                        let (line, column) = locate(raw.span.start);
+                        Part {
+                            kind: raw.kind,
+                            rule_id: self.rules.rule_at(raw.rule).id,
+                            span: origin.input_span(raw.span, &scratch.offsets),
+                            line,
+                            column,
+                            value: Secret::new(raw.value.clone()),
+                        }
+                    })
+                    .collect();
+                let example = group.iter().any(|&i| raws[i].verdict == Verdict::Example);
+                self.finding(parts, example, origin)
+            })
+            .collect()
+    }
+
+    fn finding(&self, parts: Vec<Part>, example: bool, origin: &Origin) -> Finding {
+        let primary = &parts[0];
+        let key_id = parts
+            .iter()
+            .find(|p| p.kind == Kind::AccessKeyId)
+            .map(|p| p.value.expose().to_string());
+        let (rule_id, kind, severity) = match (parts.len() > 1, self.rules.pairing()) {
+            (true, Some(pairing)) => (pairing.rule_id, Kind::Credential, pairing.severity),
+            _ => {
+                let rule = self
+                    .rules
+                    .rule(primary.rule_id)
+                    .expect("parts come from rules in the set");
+                (rule.id, rule.kind, rule.severity)
+            }
+        };
+        let (kind, severity) = if example {
+            (Kind::Example, Severity::Info)
+        } else {
+            (kind, severity)
+        };
+        let fingerprint_value = parts
+            .iter()
+            .find(|p| p.kind == Kind::SecretAccessKey)
+            .unwrap_or(primary)
+            .value
+            .expose();
+        Finding {
+            rule_id,
+            kind,
+            severity,
+            span: primary.span,
+            line: primary.line,
+            column: primary.column,
+            account_id: key_id.as_deref().and_then(account_id),
+            key_id,
+            example,
+            binary: origin.binary,
+            encoding: origin.encoding.name(),
+            fingerprint: Fingerprint::of(rule_id, fingerprint_value),
+            parts,
+        }
+    }
+}
+
+/// How the scanned text relates to the input bytes.
+struct Origin {
+    encoding: Encoding,
+    text_start: usize,
+    binary: bool,
+}
+
+impl Origin {
+    /// Maps a span in the scanned text back to the input bytes.
+    fn input_span(&self, span: Span, offsets: &[usize]) -> Span {
+        match self.encoding {
+            Encoding::Utf8 => Span::new(span.start + self.text_start, span.end + self.text_start),
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                // The unit after the last byte starts where the span ends.
+                let end = offsets
+                    .get(span.end)
+                    .copied()
+                    .unwrap_or(*offsets.last().unwrap_or(&0));
+                Span::new(offsets[span.start], end)
+            }
+        }
+    }
+}
