@@ -1,1 +1,27 @@
-fn main() {}
+//! The `keyhound` binary: parse arguments, run the sub-command, map the outcome to an exit
+//! code. Everything that knows about detection lives in `keyhound-core`.
+
+mod args;
+mod cmd;
+mod exit;
+mod report;
+mod walk;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::exit::ExitCode;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Scan(args) => cmd::scan::run(args),
+    };
+    match outcome {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("keyhound: error: {err:#}");
+            ExitCode::Usage.into()
+        }
+    }
+}

@@ -144,7 +144,7 @@ fn has_aws_context(text: &[u8], start: usize, end: usize) -> bool {
                 && (i == 0 || !region[i - 1].is_ascii_alphanumeric())
                 && region
                     .get(i + 2)
-                    .map_or(true, |b| !b.is_ascii_alphanumeric()))
+                    .is_none_or(|b| !b.is_ascii_alphanumeric()))
     })
 }
 

@@ -96,7 +96,7 @@ pub(crate) fn transcode_utf16(
         };
         let encoded = c.encode_utf8(&mut buf);
         out.extend_from_slice(encoded.as_bytes());
-        offsets.extend(std::iter::repeat(offset).take(encoded.len()));
+        offsets.extend(std::iter::repeat_n(offset, encoded.len()));
     }
     offsets.push(input.len());
 }

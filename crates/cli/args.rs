@@ -1,0 +1,133 @@
+//! Command-line arguments: every flag's definition and help text in one place.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes, shown in `--help` and the README.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean: no findings (AWS documentation example keys do not count)
+  1  findings
+  2  usage or configuration error
+  3  incomplete: an input could not be read (wins over 1; the report still lists findings)";
+
+/// keyhound finds AWS credentials embedded in code, configuration, scripts and binaries,
+/// so that workloads use IAM roles instead (CIS AWS Foundations Benchmark 1.18).
+#[derive(Debug, Parser)]
+#[command(name = "keyhound", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (or `-` for standard input) for AWS credentials.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+}
+
+/// Arguments of `keyhound scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Honour .gitignore and other ignore files. By default every file is scanned,
+    /// git-ignored ones included: an ignored `.env` on a server is exactly what CIS 1.18
+    /// audits. `.keyhoundignore` files are always honoured and `.git/` is always skipped.
+    #[arg(long)]
+    pub gitignore: bool,
+
+    /// Skip files larger than this (bytes, or with a K/M/G suffix). Skipped files are named
+    /// on stderr and counted in the summary.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// Print secrets in full. Without it no output shows more than a secret's first 4
+    /// characters.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Let AWS documentation example keys (AKIAIOSFODNN7EXAMPLE) fail the scan too.
+    #[arg(long)]
+    pub fail_on_examples: bool,
+
+    /// Number of scanning threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable report with what to do; summary on stderr.
+    Human,
+    /// One JSON document: findings and stats.
+    Json,
+    /// One JSON object per line: each finding, then a summary line.
+    Jsonl,
+}
+
+/// Colour choice for human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Parses `123`, `64K`, `64M`, `2G` (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, multiplier) = match text.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&text[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&text[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&text[..i], 1 << 30),
+        _ => (text, 1),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (examples: 1048576, 512K, 64M, 2G)"))?;
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+}

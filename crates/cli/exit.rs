@@ -1,0 +1,20 @@
+//! Exit codes (see `args::EXIT_CODES`).
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Nothing found.
+    Clean = 0,
+    /// Findings.
+    Findings = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// An input could not be read; wins over `Findings`.
+    Incomplete = 3,
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}

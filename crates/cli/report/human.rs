@@ -1,0 +1,180 @@
+//! The human report: one block per finding (where, what, which key, which account), then
+//! what to do, once per kind of finding. The summary line goes to stderr.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use keyhound_core::{Finding, Kind, RuleSet, Severity};
+
+use super::{display_path, shown, Report, Stats};
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(self, severity: Severity) -> String {
+        let label = severity.as_str().to_uppercase();
+        let code = match severity {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &label)
+    }
+}
+
+/// Writes the findings and the remediation section to `out`.
+pub fn write(
+    out: &mut dyn Write,
+    report: &Report,
+    rules: &RuleSet,
+    style: Style,
+    show_secrets: bool,
+) -> io::Result<()> {
+    let mut remediations: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for file in &report.files {
+        let path = display_path(&file.path);
+        for finding in &file.findings {
+            write_finding(out, &path, finding, style, show_secrets)?;
+            if let Some(entry) = remediation_of(rules, finding) {
+                remediations.entry(finding.rule_id).or_insert(entry);
+            }
+        }
+    }
+    if !remediations.is_empty() {
+        writeln!(out, "{}", style.paint("1", "What to do:"))?;
+        for (rule_id, (name, text)) in remediations {
+            writeln!(out, "  {} ({rule_id}):", style.paint("1", name))?;
+            writeln!(out, "    {text}")?;
+        }
+    }
+    Ok(())
+}
+
+fn remediation_of<'r>(rules: &'r RuleSet, finding: &Finding) -> Option<(&'r str, &'r str)> {
+    if finding.kind == Kind::Example {
+        return None;
+    }
+    if let Some(pairing) = rules.pairing().filter(|p| p.rule_id() == finding.rule_id) {
+        return Some((pairing.name(), pairing.remediation()));
+    }
+    rules
+        .rule(finding.rule_id)
+        .map(|rule| (rule.name(), rule.remediation()))
+}
+
+fn write_finding(
+    out: &mut dyn Write,
+    path: &str,
+    finding: &Finding,
+    style: Style,
+    show_secrets: bool,
+) -> io::Result<()> {
+    let location = format!("{path}:{}:{}", finding.line, finding.column);
+    let mut notes = Vec::new();
+    if finding.example {
+        notes.push("AWS documentation example key: does not fail the scan");
+    }
+    if finding.binary {
+        notes.push("found in a binary file");
+    }
+    if finding.encoding != "utf-8" {
+        notes.push(finding.encoding);
+    }
+    writeln!(
+        out,
+        "{} {} {} {}",
+        style.paint("1", &location),
+        style.severity(finding.severity),
+        finding.kind,
+        style.paint("2", &format!("[{}]", finding.rule_id)),
+    )?;
+    for part in &finding.parts {
+        let (label, value) = match part.kind {
+            Kind::AccessKeyId => ("key id", part.value.expose().to_string()),
+            Kind::SecretAccessKey => ("secret", shown(&part.value, show_secrets)),
+            _ => ("token", shown(&part.value, show_secrets)),
+        };
+        let mut line = format!("    {label:<7}{value}");
+        if part.kind == Kind::AccessKeyId {
+            if let Some(account) = &finding.account_id {
+                line.push_str(&format!("  account {account}"));
+            }
+        }
+        if finding.parts.len() > 1 {
+            line.push_str(&format!("  (line {}, column {})", part.line, part.column));
+        }
+        writeln!(out, "{line}")?;
+    }
+    for note in notes {
+        writeln!(out, "    {}", style.paint("2", note))?;
+    }
+    writeln!(out)
+}
+
+/// The one-line summary: files, bytes, findings by severity, unreadable, skipped, time.
+pub fn summary_line(stats: &Stats, report: &Report) -> String {
+    let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
+    for finding in report.files.iter().flat_map(|f| &f.findings) {
+        *by_severity
+            .entry(std::cmp::Reverse(finding.severity))
+            .or_default() += 1;
+    }
+    let severities: Vec<String> = by_severity
+        .iter()
+        .map(|(severity, count)| format!("{count} {}", severity.0.as_str()))
+        .collect();
+    let findings = if severities.is_empty() {
+        "0 findings".to_string()
+    } else {
+        format!("{} findings ({})", stats.findings, severities.join(", "))
+    };
+    let mut line = format!(
+        "keyhound: {} files, {} scanned in {:.2}s: {findings}, {} unreadable",
+        stats.files,
+        human_bytes(stats.bytes),
+        stats.elapsed.as_secs_f64(),
+        stats.unreadable.len(),
+    );
+    if !stats.too_large.is_empty() {
+        line.push_str(&format!(
+            ", {} too large (not scanned)",
+            stats.too_large.len()
+        ));
+    }
+    if stats.symlinks_skipped > 0 {
+        line.push_str(&format!(
+            ", {} symlinks not followed",
+            stats.symlinks_skipped
+        ));
+    }
+    line
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

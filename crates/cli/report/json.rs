@@ -1,0 +1,214 @@
+//! JSON and JSON Lines reports.
+//!
+//! The schema (version 1) is documented in the README; the serde structs here are private
+//! so that the Rust types can change without changing the wire format.
+
+use std::io::{self, Write};
+
+use keyhound_core::{Finding, Part};
+use serde::Serialize;
+
+use super::{display_path, shown, Report, Stats};
+
+/// Bumped only on incompatible changes to the JSON shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<FindingRecord<'a>>,
+    stats: StatsRecord<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FindingRecord<'a> {
+    path: String,
+    line: usize,
+    column: usize,
+    rule: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    key_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    secret: String,
+    example: bool,
+    binary: bool,
+    encoding: &'a str,
+    fingerprint: String,
+    span: Span,
+    parts: Vec<PartRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+#[derive(Serialize)]
+struct PartRecord<'a> {
+    kind: &'a str,
+    rule: &'a str,
+    line: usize,
+    column: usize,
+    span: Span,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct StatsRecord<'a> {
+    files: u64,
+    bytes: u64,
+    findings: u64,
+    examples: u64,
+    unreadable: Vec<Named<'a>>,
+    too_large: Vec<Sized<'a>>,
+    symlinks_skipped: u64,
+    elapsed_ms: u128,
+}
+
+#[derive(Serialize)]
+struct Named<'a> {
+    path: &'a str,
+    error: &'a str,
+}
+
+#[derive(Serialize)]
+struct Sized<'a> {
+    path: &'a str,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Line<'a> {
+    Finding(FindingRecord<'a>),
+    Summary {
+        version: u32,
+        tool: Tool,
+        stats: StatsRecord<'a>,
+    },
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: "keyhound",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
+    let value = match part.kind {
+        // Key ids are identifiers an administrator needs to see, not secrets.
+        keyhound_core::Kind::AccessKeyId => part.value.expose().to_string(),
+        _ => shown(&part.value, show_secrets),
+    };
+    PartRecord {
+        kind: part.kind.as_str(),
+        rule: part.rule_id,
+        line: part.line,
+        column: part.column,
+        span: Span {
+            start: part.span.start,
+            end: part.span.end,
+        },
+        value,
+    }
+}
+
+fn finding_record<'a>(
+    path: &std::path::Path,
+    finding: &'a Finding,
+    show_secrets: bool,
+) -> FindingRecord<'a> {
+    FindingRecord {
+        path: display_path(path),
+        line: finding.line,
+        column: finding.column,
+        rule: finding.rule_id,
+        kind: finding.kind.as_str(),
+        severity: finding.severity.as_str(),
+        key_id: finding.key_id.as_deref(),
+        account_id: finding.account_id.as_deref(),
+        secret: shown(finding.secret(), show_secrets),
+        example: finding.example,
+        binary: finding.binary,
+        encoding: finding.encoding,
+        fingerprint: finding.fingerprint.to_hex(),
+        span: Span {
+            start: finding.span.start,
+            end: finding.span.end,
+        },
+        parts: finding
+            .parts
+            .iter()
+            .map(|p| part_record(p, show_secrets))
+            .collect(),
+    }
+}
+
+fn stats_record(stats: &Stats) -> StatsRecord<'_> {
+    StatsRecord {
+        files: stats.files,
+        bytes: stats.bytes,
+        findings: stats.findings,
+        examples: stats.examples,
+        unreadable: stats
+            .unreadable
+            .iter()
+            .map(|(path, error)| Named { path, error })
+            .collect(),
+        too_large: stats
+            .too_large
+            .iter()
+            .map(|(path, bytes)| Sized {
+                path,
+                bytes: *bytes,
+            })
+            .collect(),
+        symlinks_skipped: stats.symlinks_skipped,
+        elapsed_ms: stats.elapsed.as_millis(),
+    }
+}
+
+fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingRecord<'_>> {
+    report.files.iter().flat_map(move |file| {
+        file.findings
+            .iter()
+            .map(move |f| finding_record(&file.path, f, show_secrets))
+    })
+}
+
+/// Writes one JSON document.
+pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> io::Result<()> {
+    let document = Document {
+        version: SCHEMA_VERSION,
+        tool: tool(),
+        findings: records(report, show_secrets).collect(),
+        stats: stats_record(&report.stats),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+/// Writes one line per finding, then a summary line.
+pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> io::Result<()> {
+    for record in records(report, show_secrets) {
+        serde_json::to_writer(&mut *out, &Line::Finding(record))?;
+        writeln!(out)?;
+    }
+    let summary = Line::Summary {
+        version: SCHEMA_VERSION,
+        tool: tool(),
+        stats: stats_record(&report.stats),
+    };
+    serde_json::to_writer(&mut *out, &summary)?;
+    writeln!(out)
+}

@@ -1,0 +1,176 @@
+//! Finding the files to scan and reading them: a parallel walk with the `ignore` crate,
+//! one scanner scratch per thread, every skipped or unreadable input reported as an event.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+use ignore::{WalkBuilder, WalkState};
+use keyhound_core::{Finding, Scanner, Scratch};
+
+/// What the walk tells the collector.
+pub enum Event {
+    /// A file was read and scanned.
+    Scanned {
+        path: PathBuf,
+        bytes: u64,
+        findings: Vec<Finding>,
+    },
+    /// A file was larger than the limit and not scanned.
+    TooLarge { path: PathBuf, bytes: u64 },
+    /// A file or directory could not be read: the scan is incomplete.
+    Unreadable {
+        path: Option<PathBuf>,
+        error: String,
+    },
+    /// Something worth saying that does not make the scan incomplete (a symlink loop).
+    Warning { message: String },
+    /// A symbolic link that was not followed.
+    SymlinkSkipped,
+}
+
+/// How to walk.
+pub struct WalkOptions {
+    pub gitignore: bool,
+    pub follow_symlinks: bool,
+    pub max_file_size: u64,
+    pub threads: usize,
+}
+
+/// The name of the ignore file keyhound always honours.
+pub const KEYHOUND_IGNORE: &str = ".keyhoundignore";
+
+/// Walks `paths` in parallel, scanning every file, and sends one event per file (or
+/// problem) to `events`.
+pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events: &Sender<Event>) {
+    let Some((first, rest)) = paths.split_first() else {
+        return;
+    };
+    let mut builder = WalkBuilder::new(first);
+    for path in rest {
+        builder.add(path);
+    }
+    builder
+        .standard_filters(false)
+        .hidden(false)
+        .follow_links(options.follow_symlinks)
+        .threads(options.threads)
+        .add_custom_ignore_filename(KEYHOUND_IGNORE)
+        .filter_entry(|entry| {
+            !(entry.file_name() == ".git" && entry.file_type().is_some_and(|t| t.is_dir()))
+        });
+    if options.gitignore {
+        builder
+            .git_ignore(true)
+            .git_global(true)
+            .git_exclude(true)
+            .ignore(true)
+            .parents(true)
+            .require_git(false);
+    }
+    builder.build_parallel().run(|| {
+        let events = events.clone();
+        let scanner = scanner.clone();
+        let mut scratch = Scratch::new();
+        let max = options.max_file_size;
+        Box::new(move |entry| {
+            let event = match entry {
+                Err(err) => classify_walk_error(err),
+                Ok(entry) => match entry.file_type() {
+                    Some(t) if t.is_dir() => return WalkState::Continue,
+                    Some(t) if t.is_symlink() => Event::SymlinkSkipped,
+                    _ => scan_file(entry.path(), max, &scanner, &mut scratch),
+                },
+            };
+            if events.send(event).is_err() {
+                return WalkState::Quit;
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+/// Reads and scans one file, within the size limit.
+pub fn scan_file(path: &Path, max: u64, scanner: &Scanner, scratch: &mut Scratch) -> Event {
+    let unreadable = |err: std::io::Error| Event::Unreadable {
+        path: Some(path.to_path_buf()),
+        error: err.to_string(),
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => return unreadable(err),
+    };
+    let size = match file.metadata() {
+        Ok(meta) => meta.len(),
+        Err(err) => return unreadable(err),
+    };
+    if size > max {
+        return Event::TooLarge {
+            path: path.to_path_buf(),
+            bytes: size,
+        };
+    }
+    // Read at most one byte past the limit: a file that grew since stat is caught too.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    if let Err(err) = file.take(max + 1).read_to_end(&mut bytes) {
+        return unreadable(err);
+    }
+    if bytes.len() as u64 > max {
+        return Event::TooLarge {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64,
+        };
+    }
+    scan_bytes(path.to_path_buf(), &bytes, scanner, scratch)
+}
+
+/// Scans bytes already in memory (standard input).
+pub fn scan_bytes(path: PathBuf, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
+    let mut findings = Vec::new();
+    scanner.scan_with(bytes, scratch, |finding| {
+        findings.push(finding);
+        std::ops::ControlFlow::Continue(())
+    });
+    Event::Scanned {
+        path,
+        bytes: bytes.len() as u64,
+        findings,
+    }
+}
+
+/// Symlink loops are warnings; everything else the walker could not read is incomplete.
+fn classify_walk_error(err: ignore::Error) -> Event {
+    fn innermost(err: &ignore::Error) -> (&ignore::Error, Option<&Path>) {
+        match err {
+            ignore::Error::WithPath { path, err } => (innermost(err).0, Some(path.as_path())),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                innermost(err)
+            }
+            other => (other, None),
+        }
+    }
+    let (inner, path) = innermost(&err);
+    match inner {
+        ignore::Error::Loop { child, .. } => Event::Warning {
+            message: format!("symlink loop at {}: not followed again", child.display()),
+        },
+        _ => Event::Unreadable {
+            path: path.map(Path::to_path_buf),
+            error: inner.to_string(),
+        },
+    }
+}
+
+/// Reads standard input to the end, within the size limit.
+pub fn read_stdin(max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > max {
+        Err(bytes.len() as u64)
+    } else {
+        Ok(bytes)
+    })
+}
