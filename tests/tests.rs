@@ -1,1 +1,6 @@
+//! End-to-end tests of the `keyhound` binary, on real files in temp dirs and on the
+//! fixtures. One module per area; helpers in `util`.
 
+mod fixtures;
+mod scan;
+mod util;

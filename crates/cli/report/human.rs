@@ -108,7 +108,7 @@ fn write_finding(
             Kind::SecretAccessKey => ("secret", shown(&part.value, show_secrets)),
             _ => ("token", shown(&part.value, show_secrets)),
         };
-        let mut line = format!("    {label:<7}{value}");
+        let mut line = format!("    {label:<8}{value}");
         if part.kind == Kind::AccessKeyId {
             if let Some(account) = &finding.account_id {
                 line.push_str(&format!("  account {account}"));

@@ -142,9 +142,7 @@ fn has_aws_context(text: &[u8], start: usize, end: usize) -> bool {
             || word_at(i, b"amazon")
             || (word_at(i, b"s3")
                 && (i == 0 || !region[i - 1].is_ascii_alphanumeric())
-                && region
-                    .get(i + 2)
-                    .is_none_or(|b| !b.is_ascii_alphanumeric()))
+                && region.get(i + 2).is_none_or(|b| !b.is_ascii_alphanumeric()))
     })
 }
 

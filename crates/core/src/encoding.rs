@@ -25,32 +25,45 @@ impl Encoding {
 /// How many leading bytes are looked at to guess UTF-16 without a BOM, and binary.
 const SNIFF_LEN: usize = 8 * 1024;
 
-/// Guesses the encoding and where the text starts (after a BOM).
-pub(crate) fn sniff(input: &[u8]) -> (Encoding, usize) {
-    match input {
-        [0xFF, 0xFE, ..] => return (Encoding::Utf16Le, 2),
-        [0xFE, 0xFF, ..] => return (Encoding::Utf16Be, 2),
-        [0xEF, 0xBB, 0xBF, ..] => return (Encoding::Utf8, 3),
-        _ => {}
+/// The ways to read an input: one view, or two when a UTF-16 byte-order mark is not
+/// backed by the text that follows it (a binary or Latin-1 file can start with `FF FE`);
+/// then both the UTF-16 and the byte-for-byte reading are scanned, so nothing is lost.
+pub(crate) fn views(input: &[u8]) -> ([(Encoding, usize); 2], usize) {
+    let bom = match input {
+        [0xFF, 0xFE, ..] => Some(Encoding::Utf16Le),
+        [0xFE, 0xFF, ..] => Some(Encoding::Utf16Be),
+        [0xEF, 0xBB, 0xBF, ..] => return ([(Encoding::Utf8, 3); 2], 1),
+        _ => None,
+    };
+    let guessed = guess_utf16(&input[if bom.is_some() { 2 } else { 0 }..]);
+    match (bom, guessed) {
+        (Some(bom), Some(guess)) if bom == guess => ([(bom, 2); 2], 1),
+        (Some(bom), _) => ([(bom, 2), (Encoding::Utf8, 0)], 2),
+        (None, Some(guess)) => ([(guess, 0); 2], 1),
+        (None, None) => ([(Encoding::Utf8, 0); 2], 1),
     }
-    // Without a BOM: ASCII-heavy UTF-16 has a NUL in almost every other byte and almost
-    // none in the others.
+}
+
+/// Guesses UTF-16 without a BOM: ASCII-heavy UTF-16 has a NUL in almost every other byte
+/// and almost none in the others.
+fn guess_utf16(input: &[u8]) -> Option<Encoding> {
     let sample = &input[..input.len().min(SNIFF_LEN) & !1];
-    if sample.len() >= 16 {
-        let pairs = sample.len() / 2;
-        let (mut even_nul, mut odd_nul) = (0, 0);
-        for pair in sample.chunks_exact(2) {
-            even_nul += usize::from(pair[0] == 0);
-            odd_nul += usize::from(pair[1] == 0);
-        }
-        if odd_nul * 10 >= pairs * 7 && even_nul * 20 <= pairs {
-            return (Encoding::Utf16Le, 0);
-        }
-        if even_nul * 10 >= pairs * 7 && odd_nul * 20 <= pairs {
-            return (Encoding::Utf16Be, 0);
-        }
+    if sample.len() < 16 {
+        return None;
     }
-    (Encoding::Utf8, 0)
+    let pairs = sample.len() / 2;
+    let (mut even_nul, mut odd_nul) = (0, 0);
+    for pair in sample.chunks_exact(2) {
+        even_nul += usize::from(pair[0] == 0);
+        odd_nul += usize::from(pair[1] == 0);
+    }
+    if odd_nul * 10 >= pairs * 7 && even_nul * 20 <= pairs {
+        Some(Encoding::Utf16Le)
+    } else if even_nul * 10 >= pairs * 7 && odd_nul * 20 <= pairs {
+        Some(Encoding::Utf16Be)
+    } else {
+        None
+    }
 }
 
 /// True when the input looks binary: a NUL byte among its first bytes.
@@ -110,20 +123,27 @@ mod tests {
     }
 
     #[test]
-    fn sniffs_boms_and_bomless_utf16() {
-        assert_eq!(sniff(b"\xFF\xFEa\0"), (Encoding::Utf16Le, 2));
-        assert_eq!(sniff(b"\xFE\xFF\0a"), (Encoding::Utf16Be, 2));
+    fn views_follow_boms_and_bomless_utf16() {
+        let one = |view: (Encoding, usize)| ([view; 2], 1);
+        let mut le = b"\xFF\xFE".to_vec();
+        le.extend(utf16le("export KEY=value and more text"));
+        assert_eq!(views(&le), one((Encoding::Utf16Le, 2)));
         assert_eq!(
-            sniff(&utf16le("export KEY=value and more text")),
-            (Encoding::Utf16Le, 0)
+            views(&utf16le("export KEY=value and more text")),
+            one((Encoding::Utf16Le, 0))
         );
         assert_eq!(
-            sniff(b"plain ascii text, long enough to sniff"),
-            (Encoding::Utf8, 0)
+            views(b"plain ascii text, long enough to sniff"),
+            one((Encoding::Utf8, 0))
         );
+        assert_eq!(views(b"\xEF\xBB\xBFbom"), one((Encoding::Utf8, 3)));
+        let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0";
+        assert_eq!(views(elf), one((Encoding::Utf8, 0)));
+        // A BOM the text does not back up: read both ways.
+        let odd = b"\xFF\xFE\xFD garbage that is not UTF-16 at all";
         assert_eq!(
-            sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0"),
-            (Encoding::Utf8, 0)
+            views(odd),
+            ([(Encoding::Utf16Le, 2), (Encoding::Utf8, 0)], 2)
         );
     }
 

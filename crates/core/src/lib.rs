@@ -67,6 +67,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod account;
+mod base64;
 mod confirm;
 mod encoding;
 mod error;

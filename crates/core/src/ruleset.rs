@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use crate::base64::encoded_forms;
 use crate::error::Error;
+use crate::finding::Kind;
 use crate::rule::{self, Pairing, Rule};
 
 /// A compiled, linted set of rules with its prefilter. Build it once (it is `Send + Sync`)
@@ -15,8 +17,12 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     pairing: Option<Pairing>,
     automaton: AhoCorasick,
-    /// For each automaton pattern, the rule it belongs to.
+    /// For each automaton pattern below `encoded_start`, the rule it belongs to.
     anchor_rule: Vec<usize>,
+    /// Patterns from here on are base64 spellings of key-id prefixes.
+    encoded_start: usize,
+    /// The same spellings, for the exhaustive reference scan.
+    encoded_anchors: Vec<Vec<u8>>,
 }
 
 impl RuleSet {
@@ -61,8 +67,14 @@ impl RuleSet {
         &self.automaton
     }
 
-    pub(crate) fn rule_of_anchor(&self, pattern: usize) -> usize {
-        self.anchor_rule[pattern]
+    /// The rule an automaton pattern belongs to, or `None` for a base64 spelling.
+    pub(crate) fn rule_of_anchor(&self, pattern: usize) -> Option<usize> {
+        (pattern < self.encoded_start).then(|| self.anchor_rule[pattern])
+    }
+
+    /// The base64 spellings of the key-id prefixes.
+    pub(crate) fn encoded_anchors(&self) -> &[Vec<u8>] {
+        &self.encoded_anchors
     }
 
     pub(crate) fn rule_at(&self, index: usize) -> &Rule {
@@ -149,14 +161,26 @@ impl RuleSetBuilder {
             }
         }
 
-        let mut literals: Vec<&str> = Vec::new();
+        let mut literals: Vec<&[u8]> = Vec::new();
         let mut anchor_rule = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             for anchor in &rule.anchors {
-                literals.push(anchor);
+                literals.push(anchor.as_bytes());
                 anchor_rule.push(index);
             }
         }
+        // Key ids wrapped in base64 are found by the base64 spellings of their prefixes
+        // (4 bytes and longer: shorter ones spell too little to be worth a hit).
+        let mut encoded_anchors: Vec<Vec<u8>> = rules
+            .iter()
+            .filter(|rule| rule.kind == Kind::AccessKeyId)
+            .flat_map(|rule| rule.anchors.iter().filter(|a| a.len() >= 4))
+            .flat_map(|anchor| encoded_forms(anchor.as_bytes()))
+            .collect();
+        encoded_anchors.sort();
+        encoded_anchors.dedup();
+        let encoded_start = literals.len();
+        literals.extend(encoded_anchors.iter().map(Vec::as_slice));
         // Standard semantics so that overlapping anchor hits are all reported: every
         // position where an anchor starts is a candidate, exactly as the exhaustive
         // reference scan assumes. A DFA keeps the single pass fast; the automaton's
@@ -171,6 +195,8 @@ impl RuleSetBuilder {
             pairing,
             automaton,
             anchor_rule,
+            encoded_start,
+            encoded_anchors,
         })
     }
 }

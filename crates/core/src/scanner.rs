@@ -7,8 +7,9 @@ use std::sync::Arc;
 use regex::bytes::CaptureLocations;
 
 use crate::account::account_id;
+use crate::base64::Decoded;
 use crate::confirm::{confirm, Evidence, RawMatch};
-use crate::encoding::{looks_binary, sniff, transcode_utf16, Encoding};
+use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
 use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 use crate::location::lines_and_columns;
 use crate::pair::{pair_up, Pair};
@@ -35,6 +36,8 @@ pub struct Scratch {
     decoded: Vec<u8>,
     offsets: Vec<usize>,
     raws: Vec<RawMatch>,
+    encoded_hits: Vec<usize>,
+    base64: Decoded,
     captures: Vec<Option<CaptureLocations>>,
     spans: Vec<Span>,
     positions: Vec<usize>,
@@ -109,7 +112,38 @@ impl Scanner {
     where
         F: FnMut(Finding) -> ControlFlow<()>,
     {
-        let (encoding, text_start) = sniff(input);
+        let (views, count) = views(input);
+        for &(encoding, text_start) in &views[..count] {
+            if self
+                .run_view(
+                    input,
+                    encoding,
+                    text_start,
+                    scratch,
+                    candidates,
+                    &mut on_finding,
+                )
+                .is_break()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Scans one reading of the input, then the base64 strings where a base64-spelled
+    /// key-id prefix was seen.
+    fn run_view<F>(
+        &self,
+        input: &[u8],
+        encoding: Encoding,
+        text_start: usize,
+        scratch: &mut Scratch,
+        candidates: Candidates,
+        on_finding: &mut F,
+    ) -> ControlFlow<()>
+    where
+        F: FnMut(Finding) -> ControlFlow<()>,
+    {
         let mut decoded = std::mem::take(&mut scratch.decoded);
         let text: &[u8] = match encoding {
             Encoding::Utf8 => &input[text_start..],
@@ -126,8 +160,15 @@ impl Scanner {
             }
         };
         let binary = encoding == Encoding::Utf8 && looks_binary(text);
+        let origin = Origin {
+            encoding,
+            text_start,
+            binary,
+            label: encoding.name(),
+        };
 
         self.collect_raw_matches(text, binary, candidates, scratch);
+        let mut findings = Vec::new();
         if !scratch.raws.is_empty() {
             let pairs = pair_up(
                 &self.rules,
@@ -136,22 +177,86 @@ impl Scanner {
                 &mut scratch.raws,
                 &mut scratch.spans,
             );
-            let origin = Origin {
-                encoding,
-                text_start,
-                binary,
-            };
-            let findings = self.assemble(text, &origin, &pairs, scratch);
-            for finding in findings {
-                if on_finding(finding).is_break() {
-                    break;
-                }
-            }
+            findings = self.assemble(text, &origin, &pairs, scratch, &|span| span, &|_| true);
+        }
+        if !scratch.encoded_hits.is_empty() {
+            findings.extend(self.scan_base64(text, &origin, candidates, scratch));
+            findings.sort_by_key(|f| f.span.start);
         }
         scratch.decoded = decoded;
+        for finding in findings {
+            on_finding(finding)?;
+        }
+        ControlFlow::Continue(())
     }
 
-    /// Confirms every candidate position into `scratch.raws`, deduplicated by value span.
+    /// Decodes the base64 strings around base64-spelled key-id prefixes and scans them.
+    /// Only findings with a part inside decoded bytes are kept (the rest were found in
+    /// the plain text already); they are located at the base64 string in `text`.
+    fn scan_base64(
+        &self,
+        text: &[u8],
+        origin: &Origin,
+        candidates: Candidates,
+        scratch: &mut Scratch,
+    ) -> Vec<Finding> {
+        let reach = self
+            .rules
+            .pairing()
+            .map_or(DEFAULT_REACH, |p| p.max_bytes());
+        let mut regions: Vec<Span> = Vec::new();
+        for &hit in &scratch.encoded_hits {
+            let mut region = Span::new(hit.saturating_sub(reach), text.len().min(hit + reach));
+            // Never cut a base64 string in two.
+            while region.start > 0
+                && hit - region.start < MAX_REGION
+                && is_base64ish(text[region.start - 1])
+            {
+                region.start -= 1;
+            }
+            while region.end < text.len()
+                && region.end - hit < MAX_REGION
+                && is_base64ish(text[region.end])
+            {
+                region.end += 1;
+            }
+            match regions.last_mut() {
+                Some(last) if region.start <= last.end => last.end = last.end.max(region.end),
+                _ => regions.push(region),
+            }
+        }
+        let mut b64 = std::mem::take(&mut scratch.base64);
+        let mut findings = Vec::new();
+        let origin = Origin {
+            label: "base64",
+            ..*origin
+        };
+        for region in regions {
+            if !b64.build(text, region) {
+                continue;
+            }
+            self.collect_raw_matches(&b64.text, false, candidates, scratch);
+            if scratch.raws.is_empty() {
+                continue;
+            }
+            let pairs = pair_up(
+                &self.rules,
+                &b64.text,
+                false,
+                &mut scratch.raws,
+                &mut scratch.spans,
+            );
+            let to_view = |span: Span| b64.parent_span(span);
+            let keep = |span: Span| b64.touches_decoded(span);
+            findings.extend(self.assemble(text, &origin, &pairs, scratch, &to_view, &keep));
+        }
+        scratch.encoded_hits.clear();
+        scratch.base64 = b64;
+        findings
+    }
+
+    /// Confirms every candidate position into `scratch.raws`, deduplicated by value span;
+    /// notes base64-spelled key-id prefixes in `scratch.encoded_hits`.
     fn collect_raw_matches(
         &self,
         text: &[u8],
@@ -159,11 +264,13 @@ impl Scanner {
         candidates: Candidates,
         scratch: &mut Scratch,
     ) {
-        scratch.raws.clear();
         let rules = &self.rules;
         if scratch.captures.len() != rules.rules().len() {
             scratch.captures = vec![None; rules.rules().len()];
         }
+        let mut raws = std::mem::take(&mut scratch.raws);
+        raws.clear();
+        scratch.encoded_hits.clear();
         let mut try_at = |rule_index: usize, pos: usize, raws: &mut Vec<RawMatch>| {
             let rule = rules.rule_at(rule_index);
             let locs =
@@ -172,21 +279,28 @@ impl Scanner {
                 raws.push(raw);
             }
         };
-        let mut raws = std::mem::take(&mut scratch.raws);
         match candidates {
             Candidates::Prefilter => {
                 for hit in rules.automaton().find_overlapping_iter(text) {
-                    try_at(
-                        rules.rule_of_anchor(hit.pattern().as_usize()),
-                        hit.start(),
-                        &mut raws,
-                    );
+                    match rules.rule_of_anchor(hit.pattern().as_usize()) {
+                        Some(rule_index) => try_at(rule_index, hit.start(), &mut raws),
+                        None => scratch.encoded_hits.push(hit.start()),
+                    }
                 }
             }
             Candidates::Exhaustive => {
                 for rule_index in 0..rules.rules().len() {
                     for pos in 0..text.len() {
                         try_at(rule_index, pos, &mut raws);
+                    }
+                }
+                for pos in 0..text.len() {
+                    if rules
+                        .encoded_anchors()
+                        .iter()
+                        .any(|a| text[pos..].starts_with(a))
+                    {
+                        scratch.encoded_hits.push(pos);
                     }
                 }
             }
@@ -197,13 +311,17 @@ impl Scanner {
         scratch.raws = raws;
     }
 
-    /// Turns pairs and leftover raw matches into findings, in input order.
+    /// Turns pairs and leftover raw matches into findings, in input order. `to_view` maps a
+    /// raw span to a span of `view` (the text lines and columns are counted in); `keep`
+    /// decides, from the raw spans of its parts, whether a finding is reported.
     fn assemble(
         &self,
-        text: &[u8],
+        view: &[u8],
         origin: &Origin,
         pairs: &[Pair],
         scratch: &mut Scratch,
+        to_view: &dyn Fn(Span) -> Span,
+        keep: &dyn Fn(Span) -> bool,
     ) -> Vec<Finding> {
         let raws = &scratch.raws;
         let mut in_pair = vec![false; raws.len()];
@@ -230,15 +348,19 @@ impl Scanner {
                 groups.push(vec![index]);
             }
         }
+        groups.retain(|group| group.iter().any(|&i| keep(raws[i].span)));
         groups.sort_by_key(|group| raws[group[0]].span.start);
 
         scratch.positions.clear();
-        scratch
-            .positions
-            .extend(groups.iter().flatten().map(|&i| raws[i].span.start));
+        scratch.positions.extend(
+            groups
+                .iter()
+                .flatten()
+                .map(|&i| to_view(raws[i].span).start),
+        );
         scratch.positions.sort_unstable();
         scratch.positions.dedup();
-        lines_and_columns(text, &scratch.positions, &mut scratch.locations);
+        lines_and_columns(view, &scratch.positions, &mut scratch.locations);
         let locate = |offset: usize| {
             let index = scratch
                 .positions
@@ -254,11 +376,12 @@ impl Scanner {
                     .iter()
                     .map(|&i| {
                         let raw = &raws[i];
-                        let (line, column) = locate(raw.span.start);
+                        let span = to_view(raw.span);
+                        let (line, column) = locate(span.start);
                         Part {
                             kind: raw.kind,
                             rule_id: self.rules.rule_at(raw.rule).id,
-                            span: origin.input_span(raw.span, &scratch.offsets),
+                            span: origin.input_span(span, &scratch.offsets),
                             line,
                             column,
                             value: Secret::new(raw.value.clone()),
@@ -309,7 +432,7 @@ impl Scanner {
             key_id,
             example,
             binary: origin.binary,
-            encoding: origin.encoding.name(),
+            encoding: origin.label,
             fingerprint: Fingerprint::of(rule_id, fingerprint_value),
             parts,
         }
@@ -317,10 +440,23 @@ impl Scanner {
 }
 
 /// How the scanned text relates to the input bytes.
+#[derive(Clone, Copy)]
 struct Origin {
     encoding: Encoding,
     text_start: usize,
     binary: bool,
+    /// What findings say they were decoded from (`utf-8`, `utf-16le`, `base64`).
+    label: &'static str,
+}
+
+/// How far around a base64-spelled prefix other base64 strings are decoded, without a
+/// pairing table to say.
+const DEFAULT_REACH: usize = 2048;
+/// The most a base64 region grows to take in a whole base64 string.
+const MAX_REGION: usize = 1 << 16;
+
+fn is_base64ish(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
 }
 
 impl Origin {

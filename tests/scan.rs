@@ -1,0 +1,253 @@
+//! `keyhound scan` behaviour on temp trees: exit codes, inputs, ignore files, limits, odd
+//! paths, formats.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::*;
+
+#[test]
+fn exit_codes_clean_findings_usage_incomplete() {
+    let dir = temp_dir();
+    write(dir.path(), "clean/readme.md", "nothing to see here\n");
+    write(dir.path(), "dirty/.env", credentials_file());
+
+    assert_eq!(scan(dir.path(), &["clean"]).code, 0);
+    assert_eq!(scan(dir.path(), &["dirty"]).code, 1);
+    let bad_flag = scan(dir.path(), &["--no-such-flag"]);
+    assert_eq!(bad_flag.code, 2, "{}", bad_flag.stderr);
+
+    // A missing input makes the scan incomplete, and 3 wins over 1; findings are still listed.
+    let (run, json) = scan_json(dir.path(), &["dirty", "missing-dir"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing-dir"),
+        "the unreadable input is named: {}",
+        run.stderr
+    );
+    assert_eq!(finding_keys(&json), vec!["dirty/.env:2:credential"]);
+    assert_eq!(json["stats"]["unreadable"][0]["path"], "missing-dir");
+}
+
+#[test]
+fn example_keys_do_not_fail_unless_asked() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "docs/tutorial.md",
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 0);
+    assert_eq!(finding_keys(&json), vec!["docs/tutorial.md:1:example"]);
+    assert_eq!(json["findings"][0]["severity"], "info");
+    assert_eq!(json["findings"][0]["example"], true);
+    assert_eq!(scan(dir.path(), &["--fail-on-examples", "."]).code, 1);
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let dir = temp_dir();
+    let mut child = keyhound()
+        .args(["scan", "--format", "json", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(credentials_file().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(finding_keys(&json), vec!["<stdin>:2:credential"]);
+}
+
+#[test]
+fn git_ignored_files_count_unless_gitignore_is_given() {
+    let dir = temp_dir();
+    write(dir.path(), ".gitignore", ".env\n");
+    write(dir.path(), ".env", credentials_file());
+    write(dir.path(), "app.py", format!("KEY = '{KEY_ID_2}'\n"));
+    let (_, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(
+        finding_keys(&json),
+        vec![".env:2:credential", "app.py:1:access-key-id"]
+    );
+    let (_, json) = scan_json(dir.path(), &["--gitignore", "."]);
+    assert_eq!(finding_keys(&json), vec!["app.py:1:access-key-id"]);
+}
+
+#[test]
+fn keyhoundignore_is_always_honoured_and_git_dir_skipped() {
+    let dir = temp_dir();
+    write(dir.path(), ".keyhoundignore", "vendor/\n*.log\n");
+    write(dir.path(), "vendor/lib.py", credentials_file());
+    write(dir.path(), "build.log", credentials_file());
+    write(dir.path(), ".git/config", credentials_file());
+    write(dir.path(), "src/main.py", credentials_file());
+    let (_, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(finding_keys(&json), vec!["src/main.py:2:credential"]);
+}
+
+#[test]
+fn files_over_the_size_limit_are_named_and_counted_even_as_arguments() {
+    let dir = temp_dir();
+    let mut big = credentials_file();
+    big.push_str(&"x".repeat(4096));
+    write(dir.path(), "big.env", &big);
+    write(dir.path(), "small.env", credentials_file());
+    let (run, json) = scan_json(
+        dir.path(),
+        &["--max-file-size", "1K", "big.env", "small.env"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("big.env: skipped"), "{}", run.stderr);
+    assert_eq!(finding_keys(&json), vec!["small.env:2:credential"]);
+    assert_eq!(json["stats"]["too_large"][0]["path"], "big.env");
+    assert!(run.stderr.contains("1 too large"), "{}", run.stderr);
+}
+
+#[test]
+fn a_long_single_line_finds_the_key_at_its_end() {
+    let dir = temp_dir();
+    let mut line = "var a=1;".repeat(2_000_000);
+    line.push_str(&format!(
+        "var c={{accessKeyId:\"{KEY_ID}\",secretAccessKey:\"{SECRET}\"}};"
+    ));
+    write(dir.path(), "bundle.min.js", &line);
+    let (_, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(finding_keys(&json), vec!["bundle.min.js:1:credential"]);
+    assert_eq!(json["findings"][0]["column"], 16_000_000 + 21);
+}
+
+#[test]
+#[cfg(unix)]
+fn invalid_utf8_content_and_file_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.env");
+    let mut contents = b"\xff\xfe\xfd garbage \xc3\x28\n".to_vec();
+    contents.extend_from_slice(credentials_file().as_bytes());
+    std::fs::write(dir.path().join(name), contents).unwrap();
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1);
+    assert_eq!(finding_keys(&json), vec!["caf\\xe9.env:3:credential"]);
+    let human = scan(dir.path(), &["."]);
+    assert!(human.stdout.contains("caf\\xe9.env:3:"), "{}", human.stdout);
+}
+
+#[test]
+#[cfg(unix)]
+fn symlinks_are_not_followed_by_default_and_loops_end() {
+    let dir = temp_dir();
+    let outside = temp_dir();
+    write(outside.path(), "credentials", credentials_file());
+    write(dir.path(), "README", "hello\n");
+    std::os::unix::fs::symlink(outside.path().join("credentials"), dir.path().join("link"))
+        .unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("loop")).unwrap();
+
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json["stats"]["symlinks_skipped"], 2);
+    assert!(!run.stdout.contains(&SECRET[..10]));
+
+    let (run, json) = scan_json(dir.path(), &["--follow-symlinks", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("symlink loop"), "{}", run.stderr);
+    assert_eq!(finding_keys(&json), vec!["link:2:credential"]);
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let dir = temp_dir();
+    write(dir.path(), "a.env", credentials_file());
+    let piped = scan(dir.path(), &["."]);
+    assert!(!piped.stdout.contains('\x1b'), "no colour when piped");
+    let forced = scan(dir.path(), &["--color", "always", "."]);
+    assert!(forced.stdout.contains("\x1b["), "colour when forced");
+    let no_color = run_in(
+        dir.path(),
+        keyhound().args(["scan", "."]).env("NO_COLOR", "1"),
+    );
+    assert!(!no_color.stdout.contains('\x1b'));
+}
+
+#[test]
+fn human_report_says_where_what_and_what_to_do() {
+    let dir = temp_dir();
+    write(dir.path(), "deploy/.aws/credentials", credentials_file());
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 1);
+    let out = &run.stdout;
+    assert!(
+        out.contains("deploy/.aws/credentials:2:21 CRITICAL credential [aws-credential]"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("key id  {KEY_ID}")), "{out}");
+    assert!(
+        out.contains(&format!("secret  {}…(36 more)", &SECRET[..4])),
+        "{out}"
+    );
+    assert!(out.contains("account "), "{out}");
+    assert!(
+        out.contains("Deactivate the key") && out.contains("IAM role"),
+        "{out}"
+    );
+    assert!(
+        run.stderr.contains("1 files") && run.stderr.contains("1 findings (1 critical)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn json_and_jsonl_carry_the_same_findings_and_stats() {
+    let dir = temp_dir();
+    write(dir.path(), "a/.env", credentials_file());
+    write(
+        dir.path(),
+        "b/app.py",
+        format!("KEY = '{KEY_ID_2}'\nSECRET_ACCESS = '{SECRET_2}'\n"),
+    );
+    let (_, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["tool"]["name"], "keyhound");
+    assert_eq!(json["stats"]["files"], 2);
+    assert_eq!(json["stats"]["findings"], 2);
+    let first = &json["findings"][0];
+    assert_eq!(first["key_id"], KEY_ID);
+    assert_eq!(first["fingerprint"].as_str().unwrap().len(), 64);
+    assert_eq!(first["account_id"].as_str().unwrap().len(), 12);
+    assert_eq!(first["parts"].as_array().unwrap().len(), 2);
+    assert_eq!(first["secret"], format!("{}…(36 more)", &SECRET[..4]));
+
+    let run = scan(dir.path(), &["--format", "jsonl", "."]);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[..2].iter().all(|l| l["type"] == "finding"));
+    assert_eq!(lines[2]["type"], "summary");
+    assert_eq!(lines[2]["stats"]["findings"], 2);
+    for (line, finding) in lines.iter().zip(json["findings"].as_array().unwrap()) {
+        assert_eq!(line["fingerprint"], finding["fingerprint"]);
+        assert_eq!(line["path"], finding["path"]);
+    }
+}
+
+#[test]
+fn one_thread_and_many_threads_agree() {
+    let dir = repo_root().join("fixtures/scan");
+    let (_, one) = scan_json(&dir, &["-j", "1", "."]);
+    let (_, many) = scan_json(&dir, &["-j", "4", "."]);
+    assert_eq!(one["findings"], many["findings"]);
+}
