@@ -84,15 +84,15 @@ fn write_finding(
     show_secrets: bool,
 ) -> io::Result<()> {
     let location = format!("{path}:{}:{}", finding.line, finding.column);
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     if finding.example {
-        notes.push("AWS documentation example key: does not fail the scan");
+        notes.push("AWS documentation example key: does not fail the scan".into());
     }
     if finding.binary {
-        notes.push("found in a binary file");
+        notes.push("found in a binary file".into());
     }
     if finding.encoding != "utf-8" {
-        notes.push(finding.encoding);
+        notes.push(format!("decoded from {}", finding.encoding));
     }
     writeln!(
         out,
@@ -120,7 +120,7 @@ fn write_finding(
         writeln!(out, "{line}")?;
     }
     for note in notes {
-        writeln!(out, "    {}", style.paint("2", note))?;
+        writeln!(out, "    {}", style.paint("2", &note))?;
     }
     writeln!(out)
 }
