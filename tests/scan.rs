@@ -251,3 +251,41 @@ fn one_thread_and_many_threads_agree() {
     let (_, many) = scan_json(&dir, &["-j", "4", "."]);
     assert_eq!(one["findings"], many["findings"]);
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn unreadable_inputs_make_the_scan_incomplete_but_it_goes_on() {
+    // /proc/self/mem is a regular file that fails to read at offset 0, even for root.
+    let dir = temp_dir();
+    write(dir.path(), "app/.env", credentials_file());
+    let (run, json) = scan_json(dir.path(), &["app", "/proc/self/mem"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/proc/self/mem: cannot read"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("1 unreadable"), "{}", run.stderr);
+    assert_eq!(finding_keys(&json), vec!["app/.env:2:credential"]);
+}
+
+#[test]
+#[cfg(unix)]
+fn fifos_are_skipped_not_opened() {
+    let dir = temp_dir();
+    write(dir.path(), "a.env", credentials_file());
+    let fifo = dir.path().join("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pipe: skipped, not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(json["stats"]["special_skipped"], 1);
+}

@@ -27,6 +27,8 @@ pub enum Event {
     Warning { message: String },
     /// A symbolic link that was not followed.
     SymlinkSkipped,
+    /// A FIFO, socket or device: not content, and opening one could block the scan.
+    SpecialSkipped { path: PathBuf },
 }
 
 /// How to walk.
@@ -72,6 +74,7 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
         let events = events.clone();
         let scanner = scanner.clone();
         let mut scratch = Scratch::new();
+        let mut buffer = Vec::new();
         let max = options.max_file_size;
         Box::new(move |entry| {
             let event = match entry {
@@ -79,7 +82,12 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
                 Ok(entry) => match entry.file_type() {
                     Some(t) if t.is_dir() => return WalkState::Continue,
                     Some(t) if t.is_symlink() => Event::SymlinkSkipped,
-                    _ => scan_file(entry.path(), max, &scanner, &mut scratch),
+                    Some(t) if t.is_file() => {
+                        scan_file(entry.path(), max, &scanner, &mut scratch, &mut buffer)
+                    }
+                    _ => Event::SpecialSkipped {
+                        path: entry.into_path(),
+                    },
                 },
             };
             if events.send(event).is_err() {
@@ -90,8 +98,14 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
     });
 }
 
-/// Reads and scans one file, within the size limit.
-pub fn scan_file(path: &Path, max: u64, scanner: &Scanner, scratch: &mut Scratch) -> Event {
+/// Reads and scans one file, within the size limit; `buffer` is reused between files.
+pub fn scan_file(
+    path: &Path,
+    max: u64,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+) -> Event {
     let unreadable = |err: std::io::Error| Event::Unreadable {
         path: Some(path.to_path_buf()),
         error: err.to_string(),
@@ -111,17 +125,22 @@ pub fn scan_file(path: &Path, max: u64, scanner: &Scanner, scratch: &mut Scratch
         };
     }
     // Read at most one byte past the limit: a file that grew since stat is caught too.
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    if let Err(err) = file.take(max + 1).read_to_end(&mut bytes) {
+    buffer.clear();
+    if let Err(err) = file.take(max + 1).read_to_end(buffer) {
         return unreadable(err);
     }
-    if bytes.len() as u64 > max {
+    if buffer.len() as u64 > max {
         return Event::TooLarge {
             path: path.to_path_buf(),
-            bytes: bytes.len() as u64,
+            bytes: buffer.len() as u64,
         };
     }
-    scan_bytes(path.to_path_buf(), &bytes, scanner, scratch)
+    let event = scan_bytes(path.to_path_buf(), buffer, scanner, scratch);
+    // Keep the buffer for the next file, unless this one made it huge.
+    if buffer.capacity() > 16 << 20 {
+        *buffer = Vec::new();
+    }
+    event
 }
 
 /// Scans bytes already in memory (standard input).

@@ -122,6 +122,13 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
             }
             Event::Warning { message } => eprintln!("keyhound: warning: {message}"),
             Event::SymlinkSkipped => stats.symlinks_skipped += 1,
+            Event::SpecialSkipped { path } => {
+                eprintln!(
+                    "keyhound: {}: skipped, not a regular file",
+                    display_path(&path)
+                );
+                stats.special_skipped += 1;
+            }
         }
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -155,6 +155,12 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             stats.too_large.len()
         ));
     }
+    if stats.special_skipped > 0 {
+        line.push_str(&format!(
+            ", {} special files not read",
+            stats.special_skipped
+        ));
+    }
     if stats.symlinks_skipped > 0 {
         line.push_str(&format!(
             ", {} symlinks not followed",

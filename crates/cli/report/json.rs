@@ -71,6 +71,7 @@ struct StatsRecord<'a> {
     unreadable: Vec<Named<'a>>,
     too_large: Vec<Sized<'a>>,
     symlinks_skipped: u64,
+    special_skipped: u64,
     elapsed_ms: u128,
 }
 
@@ -174,6 +175,7 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
             })
             .collect(),
         symlinks_skipped: stats.symlinks_skipped,
+        special_skipped: stats.special_skipped,
         elapsed_ms: stats.elapsed.as_millis(),
     }
 }

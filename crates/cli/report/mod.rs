@@ -39,6 +39,8 @@ pub struct Stats {
     pub too_large: Vec<(String, u64)>,
     /// Symbolic links not followed.
     pub symlinks_skipped: u64,
+    /// FIFOs, sockets and devices not read.
+    pub special_skipped: u64,
     pub elapsed: Duration,
 }
 

@@ -255,7 +255,7 @@ pub struct Finding {
     pub binary: bool,
     /// Which text encoding the input was decoded from (`utf-8`, `utf-16le`, `utf-16be`).
     pub encoding: &'static str,
-    /// `sha256(rule id + secret)` in hex; for a pair the secret is `keyid:secret`.
+    /// `sha256(rule id + secret)`: the secret access key for a pair, else the matched value.
     pub fingerprint: Fingerprint,
     /// The matched pieces: one for a lone key id, secret or token; two or three for a pair.
     pub parts: Vec<Part>,
