@@ -201,7 +201,7 @@ fn human_report_says_where_what_and_what_to_do() {
         "{out}"
     );
     assert!(
-        run.stderr.contains("1 files") && run.stderr.contains("1 findings (1 critical)"),
+        run.stderr.contains("1 file,") && run.stderr.contains("1 finding (1 critical)"),
         "{}",
         run.stderr
     );
@@ -288,4 +288,34 @@ fn fifos_are_skipped_not_opened() {
         run.stderr
     );
     assert_eq!(json["stats"]["special_skipped"], 1);
+}
+
+#[test]
+fn keyhoundignore_above_the_scanned_path_is_honoured() {
+    let dir = temp_dir();
+    write(dir.path(), ".keyhoundignore", "sub/vendored/\n");
+    write(dir.path(), "sub/vendored/lib.py", credentials_file());
+    write(dir.path(), "sub/app.py", format!("KEY = '{KEY_ID_2}'\n"));
+    let (_, json) = scan_json(&dir.path().join("sub"), &["."]);
+    assert_eq!(finding_keys(&json), vec!["app.py:1:access-key-id"]);
+    assert!(
+        json["findings"][0].get("secret").is_none(),
+        "a lone key id has no secret"
+    );
+}
+
+#[test]
+fn a_real_key_id_next_to_the_example_secret_is_still_reported() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "config.ini",
+        format!("aws_access_key_id = {KEY_ID}\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"),
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        finding_keys(&json),
+        vec!["config.ini:1:access-key-id", "config.ini:2:example"]
+    );
 }

@@ -55,6 +55,7 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
     builder
         .standard_filters(false)
         .hidden(false)
+        .parents(true)
         .follow_links(options.follow_symlinks)
         .threads(options.threads)
         .add_custom_ignore_filename(KEYHOUND_IGNORE)

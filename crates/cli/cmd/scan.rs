@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use anyhow::Context;
 use keyhound_core::{RuleSet, Scanner, Scratch, Severity};
 
 use crate::args::{ColorChoice, Format, ScanArgs};
@@ -38,14 +37,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let collector = std::thread::spawn(move || collect(receiver));
     if !stdin_inputs.is_empty() {
-        let event = match walk::read_stdin(args.max_file_size).context("reading standard input")? {
-            Ok(bytes) => walk::scan_bytes(
+        let event = match walk::read_stdin(args.max_file_size) {
+            Err(err) => Event::Unreadable {
+                path: Some(PathBuf::from("<stdin>")),
+                error: err.to_string(),
+            },
+            Ok(Ok(bytes)) => walk::scan_bytes(
                 PathBuf::from("<stdin>"),
                 &bytes,
                 &scanner,
                 &mut Scratch::new(),
             ),
-            Err(bytes) => Event::TooLarge {
+            Ok(Err(bytes)) => Event::TooLarge {
                 path: PathBuf::from("<stdin>"),
                 bytes,
             },

@@ -137,14 +137,13 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
         .iter()
         .map(|(severity, count)| format!("{count} {}", severity.0.as_str()))
         .collect();
-    let findings = if severities.is_empty() {
-        "0 findings".to_string()
-    } else {
-        format!("{} findings ({})", stats.findings, severities.join(", "))
-    };
+    let mut findings = plural(stats.findings, "finding");
+    if !severities.is_empty() {
+        findings.push_str(&format!(" ({})", severities.join(", ")));
+    }
     let mut line = format!(
-        "keyhound: {} files, {} scanned in {:.2}s: {findings}, {} unreadable",
-        stats.files,
+        "keyhound: {}, {} scanned in {:.2}s: {findings}, {} unreadable",
+        plural(stats.files, "file"),
         human_bytes(stats.bytes),
         stats.elapsed.as_secs_f64(),
         stats.unreadable.len(),
@@ -168,6 +167,15 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
         ));
     }
     line
+}
+
+/// `1 file`, `2 files`.
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 fn human_bytes(bytes: u64) -> String {

@@ -37,7 +37,9 @@ struct FindingRecord<'a> {
     severity: &'a str,
     key_id: Option<&'a str>,
     account_id: Option<&'a str>,
-    secret: String,
+    /// The secret (or token) of the finding, redacted; absent for a lone key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
     example: bool,
     binary: bool,
     encoding: &'a str,
@@ -138,7 +140,11 @@ fn finding_record<'a>(
         severity: finding.severity.as_str(),
         key_id: finding.key_id.as_deref(),
         account_id: finding.account_id.as_deref(),
-        secret: shown(finding.secret(), show_secrets),
+        secret: finding
+            .parts
+            .iter()
+            .any(|p| p.kind != keyhound_core::Kind::AccessKeyId)
+            .then(|| shown(finding.secret(), show_secrets)),
         example: finding.example,
         binary: finding.binary,
         encoding: finding.encoding,

@@ -7,7 +7,7 @@
 //! a meaningless number for older ones, which is why findings call it "decoded".
 
 /// The 12-digit account id encoded in `key_id`, or `None` when `key_id` is not 20
-/// characters of a 4-character prefix and base32.
+/// characters of a 4-character prefix and base32, or encodes no 12-digit number.
 pub fn account_id(key_id: &str) -> Option<String> {
     let body = key_id.as_bytes().get(4..20)?;
     if key_id.len() != 20 {
@@ -25,7 +25,8 @@ pub fn account_id(key_id: &str) -> Option<String> {
     }
     let first_six_bytes = (bits >> 32) as u64;
     let account = (first_six_bytes & 0x7fff_ffff_ff80) >> 7;
-    Some(format!("{account:012}"))
+    // Account ids have 12 digits; a larger number means the key id was made up.
+    (account <= 999_999_999_999).then(|| format!("{account:012}"))
 }
 
 #[cfg(test)]
@@ -50,5 +51,10 @@ mod tests {
         assert_eq!(account_id("AKIA"), None);
         assert_eq!(account_id("AKIA0000000000000000"), None);
         assert_eq!(account_id("AKIASP2TPHJSQH3FJXYZQ"), None);
+        assert_eq!(
+            account_id("AKIA7777777777777777"),
+            None,
+            "13 digits is no account"
+        );
     }
 }

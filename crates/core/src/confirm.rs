@@ -129,21 +129,25 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
 }
 
-/// True when `aws`, `amazon` or the word `s3` appears near `start..end`.
+/// True when a word near `start..end` names AWS: one that starts with `aws`, `amazon` or
+/// `s3` (`aws_region`, `AwsConfig`, `S3Client`, `provider "aws"`) or holds `amazonaws`.
+/// Words are runs of letters and digits, so `laws` or `jaws` do not count.
 fn has_aws_context(text: &[u8], start: usize, end: usize) -> bool {
     let from = start.saturating_sub(CONTEXT_BEFORE);
     let to = text.len().min(end + CONTEXT_AFTER);
-    let region = &text[from..to];
-    let word_at = |i: usize, word: &[u8]| {
-        region.len() >= i + word.len() && region[i..i + word.len()].eq_ignore_ascii_case(word)
-    };
-    (0..region.len()).any(|i| {
-        word_at(i, b"aws")
-            || word_at(i, b"amazon")
-            || (word_at(i, b"s3")
-                && (i == 0 || !region[i - 1].is_ascii_alphanumeric())
-                && region.get(i + 2).is_none_or(|b| !b.is_ascii_alphanumeric()))
-    })
+    text[from..to]
+        .split(|b| !b.is_ascii_alphanumeric())
+        .any(|word| {
+            let starts = |prefix: &[u8]| {
+                word.len() >= prefix.len() && word[..prefix.len()].eq_ignore_ascii_case(prefix)
+            };
+            starts(b"aws")
+                || starts(b"amazon")
+                || starts(b"s3")
+                || word
+                    .windows(9)
+                    .any(|w| w.eq_ignore_ascii_case(b"amazonaws"))
+        })
 }
 
 /// True when the bytes touching `span` are allowed by `boundary`.

@@ -253,7 +253,8 @@ pub struct Finding {
     /// True when the input looked binary (a compiled program, an archive): strings were
     /// matched inside it.
     pub binary: bool,
-    /// Which text encoding the input was decoded from (`utf-8`, `utf-16le`, `utf-16be`).
+    /// What the matched text was decoded from: `utf-8` (or bytes as they are), `utf-16le`,
+    /// `utf-16be`, or `base64` (a base64 string in the input).
     pub encoding: &'static str,
     /// `sha256(rule id + secret)`: the secret access key for a pair, else the matched value.
     pub fingerprint: Fingerprint,

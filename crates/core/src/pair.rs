@@ -67,6 +67,10 @@ pub(crate) fn pair_up(
     let mut candidates = Vec::new();
     for &id in &ids {
         for &secret in &secrets {
+            // AWS's example secret next to a real key id is not that key's secret.
+            if raws[id].verdict != raws[secret].verdict {
+                continue;
+            }
             if let Some((lines, bytes)) = distance(text, pairing, raws[id].span, raws[secret].span)
             {
                 let before = raws[secret].span.start < raws[id].span.start;
@@ -123,7 +127,7 @@ pub(crate) fn pair_up(
                         return None;
                     }
                     let verdict = secret_rule.validators.judge(value.as_bytes());
-                    if verdict == Verdict::Rejected {
+                    if verdict == Verdict::Rejected || verdict != raws[id].verdict {
                         return None;
                     }
                     let (lines, bytes) = distance(text, pairing, id_span, span)?;

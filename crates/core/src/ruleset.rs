@@ -150,6 +150,13 @@ impl RuleSetBuilder {
                         "pairing rule_id is also a rule id",
                     ));
                 }
+                if pairing.is_some() {
+                    return Err(Error::rule(
+                        source,
+                        &spec.rule_id,
+                        "a second [pairing] table: only one rule file may define pairing",
+                    ));
+                }
                 pairing = Some(rule::compile_pairing(source, spec)?);
             }
         }

@@ -428,7 +428,8 @@ impl Scanner {
             span: primary.span,
             line: primary.line,
             column: primary.column,
-            account_id: key_id.as_deref().and_then(account_id),
+            // AWS's documentation keys predate the encoding: their "account" means nothing.
+            account_id: key_id.as_deref().filter(|_| !example).and_then(account_id),
             key_id,
             example,
             binary: origin.binary,
