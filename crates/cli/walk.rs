@@ -25,8 +25,12 @@ pub enum Event {
     },
     /// Something worth saying that does not make the scan incomplete (a symlink loop).
     Warning { message: String },
-    /// A symbolic link that was not followed.
-    SymlinkSkipped,
+    /// Files scanned without findings, and symbolic links not followed, by one thread.
+    Counted {
+        files: u64,
+        bytes: u64,
+        symlinks: u64,
+    },
     /// A FIFO, socket or device: not content, and opening one could block the scan.
     SpecialSkipped { path: PathBuf },
 }
@@ -72,31 +76,87 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
             .require_git(false);
     }
     builder.build_parallel().run(|| {
-        let events = events.clone();
-        let scanner = scanner.clone();
-        let mut scratch = Scratch::new();
-        let mut buffer = Vec::new();
-        let max = options.max_file_size;
-        Box::new(move |entry| {
-            let event = match entry {
-                Err(err) => classify_walk_error(err),
-                Ok(entry) => match entry.file_type() {
-                    Some(t) if t.is_dir() => return WalkState::Continue,
-                    Some(t) if t.is_symlink() => Event::SymlinkSkipped,
-                    Some(t) if t.is_file() => {
-                        scan_file(entry.path(), max, &scanner, &mut scratch, &mut buffer)
-                    }
-                    _ => Event::SpecialSkipped {
-                        path: entry.into_path(),
-                    },
-                },
-            };
-            if events.send(event).is_err() {
-                return WalkState::Quit;
-            }
-            WalkState::Continue
-        })
+        let mut worker = Worker {
+            events: events.clone(),
+            scanner: scanner.clone(),
+            scratch: Scratch::new(),
+            buffer: Vec::new(),
+            max: options.max_file_size,
+            clean_files: 0,
+            clean_bytes: 0,
+            symlinks: 0,
+        };
+        Box::new(move |entry| worker.visit(entry))
     });
+}
+
+/// One walking thread's state. Files without findings are only counted, and the counts
+/// are sent once when the thread ends: waking the collector for every file costs more
+/// than scanning most of them.
+struct Worker {
+    events: Sender<Event>,
+    scanner: Scanner,
+    scratch: Scratch,
+    buffer: Vec<u8>,
+    max: u64,
+    clean_files: u64,
+    clean_bytes: u64,
+    symlinks: u64,
+}
+
+impl Worker {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        let event = match entry {
+            Err(err) => classify_walk_error(err),
+            Ok(entry) => match entry.file_type() {
+                Some(t) if t.is_dir() => return WalkState::Continue,
+                Some(t) if t.is_symlink() => {
+                    self.symlinks += 1;
+                    return WalkState::Continue;
+                }
+                Some(t) if t.is_file() => {
+                    let event = scan_file(
+                        entry.path(),
+                        self.max,
+                        &self.scanner,
+                        &mut self.scratch,
+                        &mut self.buffer,
+                    );
+                    match event {
+                        Event::Scanned {
+                            bytes,
+                            ref findings,
+                            ..
+                        } if findings.is_empty() => {
+                            self.clean_files += 1;
+                            self.clean_bytes += bytes;
+                            return WalkState::Continue;
+                        }
+                        event => event,
+                    }
+                }
+                _ => Event::SpecialSkipped {
+                    path: entry.into_path(),
+                },
+            },
+        };
+        if self.events.send(event).is_err() {
+            return WalkState::Quit;
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let counted = Event::Counted {
+            files: self.clean_files,
+            bytes: self.clean_bytes,
+            symlinks: self.symlinks,
+        };
+        // The collector outlives the walk; if it is gone there is nobody left to tell.
+        let _ = self.events.send(counted);
+    }
 }
 
 /// Reads and scans one file, within the size limit; `buffer` is reused between files.

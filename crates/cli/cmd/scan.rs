@@ -124,7 +124,15 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
                 stats.unreadable.push((shown, error));
             }
             Event::Warning { message } => eprintln!("keyhound: warning: {message}"),
-            Event::SymlinkSkipped => stats.symlinks_skipped += 1,
+            Event::Counted {
+                files,
+                bytes,
+                symlinks,
+            } => {
+                stats.files += files;
+                stats.bytes += bytes;
+                stats.symlinks_skipped += symlinks;
+            }
             Event::SpecialSkipped { path } => {
                 eprintln!(
                     "keyhound: {}: skipped, not a regular file",

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::base64::encoded_forms;
 use crate::error::Error;
@@ -17,12 +17,16 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     pairing: Option<Pairing>,
     automaton: AhoCorasick,
-    /// For each automaton pattern below `encoded_start`, the rule it belongs to.
+    /// For each automaton pattern below `encoded_start`, the rule it belongs to and the
+    /// anchor's index in that rule.
     anchor_rule: Vec<usize>,
+    anchor_index: Vec<usize>,
     /// Patterns from here on are base64 spellings of key-id prefixes.
     encoded_start: usize,
     /// The same spellings, for the exhaustive reference scan.
     encoded_anchors: Vec<Vec<u8>>,
+    /// For each pattern, the other patterns it is a prefix of, or that are its prefix.
+    prefix_related: Vec<Vec<usize>>,
 }
 
 impl RuleSet {
@@ -70,6 +74,21 @@ impl RuleSet {
     /// The rule an automaton pattern belongs to, or `None` for a base64 spelling.
     pub(crate) fn rule_of_anchor(&self, pattern: usize) -> Option<usize> {
         (pattern < self.encoded_start).then(|| self.anchor_rule[pattern])
+    }
+
+    /// Patterns that may start at the same byte as `pattern`.
+    pub(crate) fn prefix_related(&self, pattern: usize) -> &[usize] {
+        &self.prefix_related[pattern]
+    }
+
+    /// The pattern's literal bytes.
+    pub(crate) fn literal(&self, pattern: usize) -> &[u8] {
+        match pattern.checked_sub(self.encoded_start) {
+            Some(i) => &self.encoded_anchors[i],
+            None => {
+                self.rules[self.anchor_rule[pattern]].anchors[self.anchor_index[pattern]].as_bytes()
+            }
+        }
     }
 
     /// The base64 spellings of the key-id prefixes.
@@ -170,10 +189,12 @@ impl RuleSetBuilder {
 
         let mut literals: Vec<&[u8]> = Vec::new();
         let mut anchor_rule = Vec::new();
+        let mut anchor_index = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
-            for anchor in &rule.anchors {
+            for (position, anchor) in rule.anchors.iter().enumerate() {
                 literals.push(anchor.as_bytes());
                 anchor_rule.push(index);
+                anchor_index.push(position);
             }
         }
         // Key ids wrapped in base64 are found by the base64 spellings of their prefixes
@@ -188,22 +209,34 @@ impl RuleSetBuilder {
         encoded_anchors.dedup();
         let encoded_start = literals.len();
         literals.extend(encoded_anchors.iter().map(Vec::as_slice));
-        // Standard semantics so that overlapping anchor hits are all reported: every
-        // position where an anchor starts is a candidate, exactly as the exhaustive
-        // reference scan assumes. A DFA keeps the single pass fast; the automaton's
-        // prefilter skips quickly over bytes that cannot start an anchor.
+        // Leftmost-first lets the automaton use its packed SIMD searcher. The scanner
+        // resumes one byte after each hit, so overlapping hits are all seen; two anchors
+        // can only start at the same byte when one is a prefix of the other, and those
+        // pairs are listed so the scanner checks them too.
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&literals)
             .map_err(|err| Error::rule("anchors", "*", err.to_string()))?;
+        let prefix_related = literals
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                (0..literals.len())
+                    .filter(|&j| {
+                        j != i && (literals[j].starts_with(a) || a.starts_with(literals[j]))
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(RuleSet {
             rules,
             pairing,
             automaton,
             anchor_rule,
+            anchor_index,
             encoded_start,
             encoded_anchors,
+            prefix_related,
         })
     }
 }

@@ -281,11 +281,21 @@ impl Scanner {
         };
         match candidates {
             Candidates::Prefilter => {
-                for hit in rules.automaton().find_overlapping_iter(text) {
-                    match rules.rule_of_anchor(hit.pattern().as_usize()) {
-                        Some(rule_index) => try_at(rule_index, hit.start(), &mut raws),
-                        None => scratch.encoded_hits.push(hit.start()),
+                let mut input = aho_corasick::Input::new(text);
+                while let Some(hit) = rules.automaton().find(input.clone()) {
+                    let at = hit.start();
+                    let pattern = hit.pattern().as_usize();
+                    let also = rules.prefix_related(pattern).iter().copied();
+                    let starting_here = std::iter::once(pattern)
+                        .chain(also.filter(|&other| text[at..].starts_with(rules.literal(other))));
+                    for pattern in starting_here {
+                        match rules.rule_of_anchor(pattern) {
+                            Some(rule_index) => try_at(rule_index, at, &mut raws),
+                            None => scratch.encoded_hits.push(at),
+                        }
                     }
+                    // Resume one byte on, so anchors overlapping this one are found too.
+                    input.set_start(at + 1);
                 }
             }
             Candidates::Exhaustive => {
