@@ -1,7 +1,8 @@
-//! Credentials wrapped in base64 (a Kubernetes Secret's `data:`, a base64'd `.env` in user
-//! data): the prefilter also looks for the base64 spellings of the key-id prefixes, and
-//! where one hits, the base64 strings around it are decoded into a small synthetic text
-//! that is scanned like any other.
+//! Credentials wrapped in another encoding inside an input: base64 (a Kubernetes Secret's
+//! `data:`, a base64'd `.env` in user data) and UTF-16LE strings inside a binary (.NET
+//! assemblies and Windows resources keep their strings that way). The prefilter also looks
+//! for the key-id prefixes spelled in those encodings; where one hits, the region around
+//! it is decoded into a small synthetic text that is scanned like any other.
 
 use crate::finding::Span;
 
@@ -9,6 +10,41 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Base64 strings shorter than this are left alone (they hold no key id).
 const MIN_RUN: usize = 24;
+
+/// How a credential is wrapped inside the scanned text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Wrapping {
+    /// Inside base64 strings.
+    Base64,
+    /// Inside UTF-16LE strings (in a file that is not UTF-16 as a whole).
+    Utf16Le,
+}
+
+impl Wrapping {
+    /// What findings from inside it say they were decoded from.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Wrapping::Base64 => "base64",
+            Wrapping::Utf16Le => "utf-16le",
+        }
+    }
+
+    /// The spellings of `literal` in this wrapping that the prefilter looks for.
+    pub(crate) fn spellings(self, literal: &[u8]) -> Vec<Vec<u8>> {
+        match self {
+            Wrapping::Base64 => encoded_forms(literal),
+            Wrapping::Utf16Le => vec![literal.iter().flat_map(|&b| [b, 0]).collect()],
+        }
+    }
+
+    /// Whether a byte continues the wrapped region (so a region is never cut inside it).
+    pub(crate) fn continues(self, b: u8) -> bool {
+        match self {
+            Wrapping::Base64 => is_run_byte(b),
+            Wrapping::Utf16Le => false,
+        }
+    }
+}
 
 /// The base64 characters that `literal` determines on its own, at each of the three byte
 /// alignments it can have inside encoded data. `AKIA` → `QUtJQ`, `FLSU`, `BS0lB`.
@@ -104,11 +140,47 @@ pub(crate) struct Decoded {
 }
 
 impl Decoded {
-    /// Rebuilds from `parent[region]`; returns false when nothing in it decoded.
-    pub(crate) fn build(&mut self, parent: &[u8], region: Span) -> bool {
+    /// Rebuilds from `parent[region]`, unwrapping `wrapping`; returns false when nothing in
+    /// it decoded.
+    pub(crate) fn build(&mut self, wrapping: Wrapping, parent: &[u8], region: Span) -> bool {
         self.text.clear();
         self.map.clear();
         self.decoded.clear();
+        match wrapping {
+            Wrapping::Base64 => self.build_base64(parent, region),
+            Wrapping::Utf16Le => self.build_utf16le(parent, region),
+        }
+        !self.decoded.is_empty()
+    }
+
+    /// Keeps the ASCII characters of UTF-16LE code units (`x\0`) and turns every run of
+    /// other units into one NUL, so strings stay apart but close together.
+    fn build_utf16le(&mut self, parent: &[u8], region: Span) {
+        let mut gap = false;
+        for unit in (region.start..region.end.saturating_sub(1)).step_by(2) {
+            let (low, high) = (parent[unit], parent[unit + 1]);
+            let text = high == 0
+                && (low.is_ascii_graphic() || matches!(low, b' ' | b'\t' | b'\n' | b'\r'));
+            if text {
+                self.text.push(low);
+                self.map.push(Span::new(unit, unit + 2));
+                gap = false;
+            } else if gap {
+                if let Some(last) = self.map.last_mut() {
+                    last.end = unit + 2;
+                }
+            } else {
+                self.text.push(0);
+                self.map.push(Span::new(unit, unit + 2));
+                gap = true;
+            }
+        }
+        if !self.text.is_empty() {
+            self.decoded.push(Span::new(0, self.text.len()));
+        }
+    }
+
+    fn build_base64(&mut self, parent: &[u8], region: Span) {
         let mut i = region.start;
         while i < region.end {
             let start = i;
@@ -136,7 +208,6 @@ impl Decoded {
                 i += 1;
             }
         }
-        !self.decoded.is_empty()
     }
 
     /// True when `span` (of `text`) overlaps decoded bytes.
@@ -156,6 +227,19 @@ impl Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16le_strings_are_kept_apart() {
+        let mut bytes = b"\x01\x02".to_vec();
+        for s in ["key", "id"] {
+            bytes.extend(s.bytes().flat_map(|b| [b, 0]));
+            bytes.extend([0x00, 0x00, 0xff, 0x7f]);
+        }
+        let mut decoded = Decoded::default();
+        assert!(decoded.build(Wrapping::Utf16Le, &bytes, Span::new(0, bytes.len())));
+        assert_eq!(decoded.text, b"\0key\0id\0");
+        assert_eq!(decoded.parent_span(Span::new(1, 4)), Span::new(2, 8));
+    }
 
     #[test]
     fn encoded_forms_of_akia() {
@@ -180,7 +264,7 @@ mod tests {
     fn decodes_text_runs_only() {
         let plain = b"id: QUtJQVFXWjdSTkUzT1NKSEtWNEQ= and c2hvcnQ= and R9oUz3yBJb2fM+Xq0sLtV7hnKe4WdYa1pCgI/6Tw";
         let mut decoded = Decoded::default();
-        assert!(decoded.build(plain, Span::new(0, plain.len())));
+        assert!(decoded.build(Wrapping::Base64, plain, Span::new(0, plain.len())));
         let text = String::from_utf8_lossy(&decoded.text).into_owned();
         assert!(
             text.starts_with("id: AKIAQWZ7RNE3OSJHKV4D and c2hvcnQ= and R9oU"),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::base64::encoded_forms;
+use crate::base64::Wrapping;
 use crate::error::Error;
 use crate::finding::Kind;
 use crate::rule::{self, Pairing, Rule};
@@ -21,10 +21,10 @@ pub struct RuleSet {
     /// anchor's index in that rule.
     anchor_rule: Vec<usize>,
     anchor_index: Vec<usize>,
-    /// Patterns from here on are base64 spellings of key-id prefixes.
+    /// Patterns from here on are key-id prefixes spelled in base64 or UTF-16LE.
     encoded_start: usize,
-    /// The same spellings, for the exhaustive reference scan.
-    encoded_anchors: Vec<Vec<u8>>,
+    /// Those spellings and their wrapping, in pattern order.
+    encoded_anchors: Vec<(Wrapping, Vec<u8>)>,
     /// For each pattern, the other patterns it is a prefix of, or that are its prefix.
     prefix_related: Vec<Vec<usize>>,
 }
@@ -71,9 +71,12 @@ impl RuleSet {
         &self.automaton
     }
 
-    /// The rule an automaton pattern belongs to, or `None` for a base64 spelling.
-    pub(crate) fn rule_of_anchor(&self, pattern: usize) -> Option<usize> {
-        (pattern < self.encoded_start).then(|| self.anchor_rule[pattern])
+    /// What an automaton pattern stands for: a rule's anchor, or a wrapped spelling.
+    pub(crate) fn anchor(&self, pattern: usize) -> Anchor {
+        match pattern.checked_sub(self.encoded_start) {
+            Some(i) => Anchor::Wrapped(self.encoded_anchors[i].0),
+            None => Anchor::Rule(self.anchor_rule[pattern]),
+        }
     }
 
     /// Patterns that may start at the same byte as `pattern`.
@@ -84,21 +87,30 @@ impl RuleSet {
     /// The pattern's literal bytes.
     pub(crate) fn literal(&self, pattern: usize) -> &[u8] {
         match pattern.checked_sub(self.encoded_start) {
-            Some(i) => &self.encoded_anchors[i],
+            Some(i) => &self.encoded_anchors[i].1,
             None => {
                 self.rules[self.anchor_rule[pattern]].anchors[self.anchor_index[pattern]].as_bytes()
             }
         }
     }
 
-    /// The base64 spellings of the key-id prefixes.
-    pub(crate) fn encoded_anchors(&self) -> &[Vec<u8>] {
+    /// The wrapped spellings of the key-id prefixes.
+    pub(crate) fn encoded_anchors(&self) -> &[(Wrapping, Vec<u8>)] {
         &self.encoded_anchors
     }
 
     pub(crate) fn rule_at(&self, index: usize) -> &Rule {
         &self.rules[index]
     }
+}
+
+/// What an automaton pattern stands for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Anchor {
+    /// An anchor of the rule with this index.
+    Rule(usize),
+    /// A key-id prefix spelled in this wrapping.
+    Wrapped(Wrapping),
 }
 
 /// Builds a [`RuleSet`] from the built-in rules and/or rule files in TOML.
@@ -197,18 +209,28 @@ impl RuleSetBuilder {
                 anchor_index.push(position);
             }
         }
-        // Key ids wrapped in base64 are found by the base64 spellings of their prefixes
+        // Key ids wrapped in base64 or UTF-16LE are found by the prefixes spelled that way
         // (4 bytes and longer: shorter ones spell too little to be worth a hit).
-        let mut encoded_anchors: Vec<Vec<u8>> = rules
-            .iter()
-            .filter(|rule| rule.kind == Kind::AccessKeyId)
-            .flat_map(|rule| rule.anchors.iter().filter(|a| a.len() >= 4))
-            .flat_map(|anchor| encoded_forms(anchor.as_bytes()))
-            .collect();
-        encoded_anchors.sort();
-        encoded_anchors.dedup();
+        let mut encoded_anchors: Vec<(Wrapping, Vec<u8>)> = Vec::new();
+        for wrapping in [Wrapping::Base64, Wrapping::Utf16Le] {
+            let prefixes = rules
+                .iter()
+                .filter(|rule| rule.kind == Kind::AccessKeyId)
+                .flat_map(|rule| rule.anchors.iter().filter(|a| a.len() >= 4));
+            for prefix in prefixes {
+                for spelling in wrapping.spellings(prefix.as_bytes()) {
+                    if !encoded_anchors.iter().any(|(_, s)| *s == spelling) {
+                        encoded_anchors.push((wrapping, spelling));
+                    }
+                }
+            }
+        }
         let encoded_start = literals.len();
-        literals.extend(encoded_anchors.iter().map(Vec::as_slice));
+        literals.extend(
+            encoded_anchors
+                .iter()
+                .map(|(_, spelling)| spelling.as_slice()),
+        );
         // Leftmost-first lets the automaton use its packed SIMD searcher. The scanner
         // resumes one byte after each hit, so overlapping hits are all seen; two anchors
         // can only start at the same byte when one is a prefix of the other, and those

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use regex::bytes::CaptureLocations;
 
 use crate::account::account_id;
-use crate::base64::Decoded;
+use crate::base64::{Decoded, Wrapping};
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
 use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 use crate::location::lines_and_columns;
 use crate::pair::{pair_up, Pair};
-use crate::ruleset::RuleSet;
+use crate::ruleset::{Anchor, RuleSet};
 use crate::validate::Verdict;
 
 /// Scans bytes for AWS credentials with a [`RuleSet`]. Cheap to clone (the rules are
@@ -36,8 +36,8 @@ pub struct Scratch {
     decoded: Vec<u8>,
     offsets: Vec<usize>,
     raws: Vec<RawMatch>,
-    encoded_hits: Vec<usize>,
-    base64: Decoded,
+    encoded_hits: Vec<(Wrapping, usize)>,
+    wrapped: Decoded,
     captures: Vec<Option<CaptureLocations>>,
     spans: Vec<Span>,
     positions: Vec<usize>,
@@ -180,7 +180,7 @@ impl Scanner {
             findings = self.assemble(text, &origin, &pairs, scratch, &|span| span, &|_| true);
         }
         if !scratch.encoded_hits.is_empty() {
-            findings.extend(self.scan_base64(text, &origin, candidates, scratch));
+            findings.extend(self.scan_wrapped(text, &origin, candidates, scratch));
             findings.sort_by_key(|f| f.span.start);
         }
         scratch.decoded = decoded;
@@ -190,10 +190,10 @@ impl Scanner {
         ControlFlow::Continue(())
     }
 
-    /// Decodes the base64 strings around base64-spelled key-id prefixes and scans them.
-    /// Only findings with a part inside decoded bytes are kept (the rest were found in
-    /// the plain text already); they are located at the base64 string in `text`.
-    fn scan_base64(
+    /// Decodes the regions around wrapped key-id prefixes (base64 strings, UTF-16LE
+    /// strings) and scans them. Only findings with a part inside decoded bytes are kept
+    /// (the rest were found in the plain text already); they are located in `text`.
+    fn scan_wrapped(
         &self,
         text: &[u8],
         origin: &Origin,
@@ -204,45 +204,63 @@ impl Scanner {
             .rules
             .pairing()
             .map_or(DEFAULT_REACH, |p| p.max_bytes());
-        let mut regions: Vec<Span> = Vec::new();
-        for &hit in &scratch.encoded_hits {
-            let mut region = Span::new(hit.saturating_sub(reach), text.len().min(hit + reach));
-            // Never cut a base64 string in two.
+        let mut hits = std::mem::take(&mut scratch.encoded_hits);
+        hits.sort_unstable();
+        let mut regions: Vec<(Wrapping, Span)> = Vec::new();
+        for &(wrapping, hit) in &hits {
+            // UTF-16 text takes two bytes a character: reach twice as far, in whole units.
+            let (reach, unit) = match wrapping {
+                Wrapping::Base64 => (reach, 1),
+                Wrapping::Utf16Le => (2 * reach, 2),
+            };
+            let back = hit.min(reach) / unit * unit;
+            let mut region = Span::new(hit - back, text.len().min(hit + reach));
+            // Never cut a wrapped string in two.
             while region.start > 0
                 && hit - region.start < MAX_REGION
-                && is_base64ish(text[region.start - 1])
+                && wrapping.continues(text[region.start - 1])
             {
                 region.start -= 1;
             }
             while region.end < text.len()
                 && region.end - hit < MAX_REGION
-                && is_base64ish(text[region.end])
+                && wrapping.continues(text[region.end])
             {
                 region.end += 1;
             }
             match regions.last_mut() {
-                Some(last) if region.start <= last.end => last.end = last.end.max(region.end),
-                _ => regions.push(region),
+                Some((kind, last))
+                    if *kind == wrapping
+                        && region.start <= last.end
+                        && region.start.abs_diff(last.start) % unit == 0 =>
+                {
+                    last.end = last.end.max(region.end)
+                }
+                _ => regions.push((wrapping, region)),
             }
         }
-        let mut b64 = std::mem::take(&mut scratch.base64);
+        hits.clear();
+        scratch.encoded_hits = hits;
+        let mut b64 = std::mem::take(&mut scratch.wrapped);
         let mut findings = Vec::new();
-        let origin = Origin {
-            label: "base64",
-            ..*origin
-        };
-        for region in regions {
-            if !b64.build(text, region) {
+        for (wrapping, region) in regions {
+            if !b64.build(wrapping, text, region) {
                 continue;
             }
-            self.collect_raw_matches(&b64.text, false, candidates, scratch);
+            let origin = Origin {
+                label: wrapping.label(),
+                ..*origin
+            };
+            // UTF-16 strings in a binary are packed like any other literals.
+            let binary = wrapping == Wrapping::Utf16Le;
+            self.collect_raw_matches(&b64.text, binary, candidates, scratch);
             if scratch.raws.is_empty() {
                 continue;
             }
             let pairs = pair_up(
                 &self.rules,
                 &b64.text,
-                false,
+                binary,
                 &mut scratch.raws,
                 &mut scratch.spans,
             );
@@ -251,7 +269,7 @@ impl Scanner {
             findings.extend(self.assemble(text, &origin, &pairs, scratch, &to_view, &keep));
         }
         scratch.encoded_hits.clear();
-        scratch.base64 = b64;
+        scratch.wrapped = b64;
         findings
     }
 
@@ -289,9 +307,9 @@ impl Scanner {
                     let starting_here = std::iter::once(pattern)
                         .chain(also.filter(|&other| text[at..].starts_with(rules.literal(other))));
                     for pattern in starting_here {
-                        match rules.rule_of_anchor(pattern) {
-                            Some(rule_index) => try_at(rule_index, at, &mut raws),
-                            None => scratch.encoded_hits.push(at),
+                        match rules.anchor(pattern) {
+                            Anchor::Rule(rule_index) => try_at(rule_index, at, &mut raws),
+                            Anchor::Wrapped(wrapping) => scratch.encoded_hits.push((wrapping, at)),
                         }
                     }
                     // Resume one byte on, so anchors overlapping this one are found too.
@@ -305,12 +323,10 @@ impl Scanner {
                     }
                 }
                 for pos in 0..text.len() {
-                    if rules
-                        .encoded_anchors()
-                        .iter()
-                        .any(|a| text[pos..].starts_with(a))
-                    {
-                        scratch.encoded_hits.push(pos);
+                    for (wrapping, spelling) in rules.encoded_anchors() {
+                        if text[pos..].starts_with(spelling) {
+                            scratch.encoded_hits.push((*wrapping, pos));
+                        }
                     }
                 }
             }
@@ -460,15 +476,11 @@ struct Origin {
     label: &'static str,
 }
 
-/// How far around a base64-spelled prefix other base64 strings are decoded, without a
-/// pairing table to say.
+/// How far around a wrapped key-id prefix the region to decode reaches, without a pairing
+/// table to say.
 const DEFAULT_REACH: usize = 2048;
-/// The most a base64 region grows to take in a whole base64 string.
+/// The most a region grows to take in a whole wrapped string.
 const MAX_REGION: usize = 1 << 16;
-
-fn is_base64ish(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
-}
 
 impl Origin {
     /// Maps a span in the scanned text back to the input bytes.

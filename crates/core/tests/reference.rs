@@ -169,7 +169,7 @@ proptest! {
         "AKIA", "ASIA", "A3TX", "QUtJQ", "FLSU", "secret", "Secret", "SECRET", "_access_key", "aws", "AWS_",
         "session_token", "SessionToken", "IQoJb3JpZ2lu", " = ", ": ", "\"", "'", "\n", "\r\n", "\\/", "%2F", "%2B",
         "=", "\0", "\u{fffd}", "value: ", "R9oUz3yBJb2fM+Xq0sLtV7hn", "Ke4WdYa1pCgI/6Tw", "QWZ7RNE3OSJHKV4D",
-        "EXAMPLE", "AAAA", "7", "x", "QUtJQVFXWjdSTkUzT1NKSEtWNEQ=",
+        "EXAMPLE", "AAAA", "7", "x", "QUtJQVFXWjdSTkUzT1NKSEtWNEQ=", "A\0K\0I\0A\0", "Q\0W\0", "\0\0",
     ]), 0..60)) {
         let input = pieces.concat();
         let scanner = Scanner::default();
@@ -221,4 +221,40 @@ fn binary_strings_are_found_and_marked() {
         Kind::Credential,
         "literals packed back to back still pair"
     );
+}
+
+#[test]
+fn utf16le_strings_inside_a_binary_are_found() {
+    // A .NET assembly keeps its string literals as UTF-16LE in the #US heap.
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
+    let mut assembly = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec();
+    assembly.extend_from_slice(b"\nheader\n\0\0\x01#US\0");
+    for literal in [
+        "https://s3.amazonaws.com",
+        "AKIAQWZ7RNE3OSJHKV4D",
+        "R9oUz3yBJb2fM+Xq0sLtV7hnKe4WdYa1pCgI/6Tw",
+    ] {
+        assembly.push((literal.len() * 2 + 1) as u8);
+        assembly.extend(utf16(literal));
+        assembly.push(0);
+    }
+    assembly.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    let scanner = Scanner::default();
+    let findings = scanner.scan(&assembly);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = &findings[0];
+    assert_eq!(finding.kind, Kind::Credential);
+    assert_eq!(finding.encoding, "utf-16le");
+    assert!(finding.binary);
+    assert_eq!(finding.line, 3, "lines count the binary's newline bytes");
+    let id_at = assembly
+        .windows(8)
+        .position(|w| w == b"A\0K\0I\0A\0")
+        .unwrap();
+    assert_eq!(finding.span, keyhound_core::Span::new(id_at, id_at + 40));
+    assert_eq!(findings, scanner.scan_exhaustive(&assembly));
 }
