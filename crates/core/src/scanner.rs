@@ -38,6 +38,7 @@ pub struct Scratch {
     raws: Vec<RawMatch>,
     encoded_hits: Vec<(Wrapping, usize)>,
     wrapped: Decoded,
+    regions: Vec<(Wrapping, Span)>,
     captures: Vec<Option<CaptureLocations>>,
     spans: Vec<Span>,
     positions: Vec<usize>,
@@ -206,7 +207,8 @@ impl Scanner {
             .map_or(DEFAULT_REACH, |p| p.max_bytes());
         let mut hits = std::mem::take(&mut scratch.encoded_hits);
         hits.sort_unstable();
-        let mut regions: Vec<(Wrapping, Span)> = Vec::new();
+        let mut regions = std::mem::take(&mut scratch.regions);
+        regions.clear();
         for &(wrapping, hit) in &hits {
             // UTF-16 text takes two bytes a character: reach twice as far, in whole units.
             let (reach, unit) = match wrapping {
@@ -243,7 +245,7 @@ impl Scanner {
         scratch.encoded_hits = hits;
         let mut b64 = std::mem::take(&mut scratch.wrapped);
         let mut findings = Vec::new();
-        for (wrapping, region) in regions {
+        for &(wrapping, region) in &regions {
             if !b64.build(wrapping, text, region) {
                 continue;
             }
@@ -270,6 +272,7 @@ impl Scanner {
         }
         scratch.encoded_hits.clear();
         scratch.wrapped = b64;
+        scratch.regions = regions;
         findings
     }
 

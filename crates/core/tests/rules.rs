@@ -71,3 +71,146 @@ fn every_rule_example_behaves() {
         failures.join("\n")
     );
 }
+
+/// A minimal valid rule file with one field replaced.
+fn rule_file(id: &str, anchors: &str, pattern: &str, examples: &str) -> String {
+    format!(
+        r#"[[rules]]
+id = "{id}"
+name = "Test"
+kind = "access-key-id"
+severity = "high"
+description = "d"
+remediation = "r"
+anchors = {anchors}
+window = 40
+pattern = '''{pattern}'''
+examples = {examples}
+"#
+    )
+}
+
+fn build_error(files: &[String]) -> String {
+    let mut builder = RuleSet::builder();
+    builder.builtin(false);
+    for (i, file) in files.iter().enumerate() {
+        builder.add_toml(&format!("custom{i}.toml"), file);
+    }
+    builder
+        .build()
+        .expect_err("the rule set must be rejected")
+        .to_string()
+}
+
+#[test]
+fn the_lint_rejects_bad_rules_naming_file_and_rule() {
+    let good = || {
+        rule_file(
+            "my-key",
+            r#"["MYK"]"#,
+            r"(?P<secret>MYK[0-9]{8})",
+            r#"["MYK12345678"]"#,
+        )
+    };
+    let mut builder = RuleSet::builder();
+    builder.builtin(false).add_toml("custom.toml", &good());
+    let rules = builder.build().expect("a good rule builds");
+    assert_eq!(Scanner::new(rules).scan(b"x MYK12345678 y").len(), 1);
+
+    let cases = [
+        (
+            vec![good(), good()],
+            "custom1.toml: rule my-key: duplicate rule id",
+        ),
+        (
+            vec![rule_file(
+                "My_Key",
+                r#"["MYK"]"#,
+                r"(?P<secret>MYK)",
+                r#"["MYK"]"#,
+            )],
+            "custom0.toml: rule My_Key: id must be lower-case words joined by '-'",
+        ),
+        (
+            vec![rule_file(
+                "my-key",
+                r#"["MYK"]"#,
+                r"MYK[0-9]{8}",
+                r#"["MYK12345678"]"#,
+            )],
+            "custom0.toml: rule my-key: pattern has no (?P<secret>…) capture group",
+        ),
+        (
+            vec![rule_file(
+                "my-key",
+                r#"["MYK"]"#,
+                r"(?P<secret>MYK[0-9]{8})",
+                r#"["12345678"]"#,
+            )],
+            "custom0.toml: rule my-key: positive example \"12345678\" contains none of the anchors",
+        ),
+        (
+            vec![rule_file(
+                "my-key",
+                r#"["MYK"]"#,
+                r"(?P<secret>MYK[0-9]{8}",
+                r#"["MYK12345678"]"#,
+            )],
+            "custom0.toml: rule my-key: pattern does not compile",
+        ),
+        (
+            vec![rule_file(
+                "my-key",
+                r#"["MY"]"#,
+                r"(?P<secret>MY[0-9]{8})",
+                r#"["MY12345678"]"#,
+            )],
+            "custom0.toml: rule my-key: every rule needs anchors, each at least 3 bytes long",
+        ),
+        (
+            vec!["[[rules]]\nid = 3\n".to_string()],
+            "custom0.toml:2: invalid type",
+        ),
+    ];
+    for (files, want) in cases {
+        let got = build_error(&files);
+        assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
+    }
+}
+
+#[test]
+fn pathological_patterns_compile_or_fail_within_a_second() {
+    // The CVE-2022-24713 shape: an empty group repeated 2^32 - 1 times compiles to nothing.
+    // Over the size limit: rejected with a message naming the rule.
+    for (pattern, rejected) in [
+        (r"(?P<secret>MYK(?:){4294967295})", false),
+        (r"(?P<secret>MYK(?:\w{1000}){1000})", true),
+    ] {
+        let started = std::time::Instant::now();
+        let mut builder = RuleSet::builder();
+        builder.builtin(false).add_toml(
+            "custom.toml",
+            &rule_file("my-key", r#"["MYK"]"#, pattern, r#"["MYK1"]"#),
+        );
+        let result = builder.build();
+        assert!(
+            started.elapsed().as_secs() < 1,
+            "{pattern} took {:?}",
+            started.elapsed()
+        );
+        match result {
+            Err(err) => {
+                assert!(rejected, "{pattern}: {err}");
+                assert!(
+                    err.to_string()
+                        .starts_with("custom.toml: rule my-key: pattern does not compile"),
+                    "{err}"
+                );
+            }
+            Ok(rules) => {
+                assert!(!rejected, "{pattern} compiled");
+                assert_eq!(Scanner::new(rules).scan(b"MYK1").len(), 1);
+            }
+        }
+    }
+}
