@@ -2,5 +2,7 @@
 //! fixtures. One module per area; helpers in `util`.
 
 mod fixtures;
+mod git;
+mod hooks;
 mod scan;
 mod util;

@@ -100,3 +100,77 @@ pub fn write(dir: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf 
     std::fs::write(&path, contents).unwrap();
     path
 }
+
+/// A git repository in a temp dir, driven with the git CLI, with frozen identities and
+/// dates so commits are reproducible.
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+}
+
+impl Repo {
+    /// `git init` with `args` (e.g. `--object-format=sha256`).
+    pub fn init_with(args: &[&str]) -> Repo {
+        let repo = Repo { dir: temp_dir() };
+        repo.git(&[&["init", "-q", "-b", "main"][..], args].concat());
+        repo.git(&["config", "user.email", "dev@example.com"]);
+        repo.git(&["config", "user.name", "Dev"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    /// `git init`.
+    pub fn init() -> Repo {
+        Repo::init_with(&[])
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The git command, in the repository, isolated from the user's configuration.
+    pub fn git_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE");
+        cmd
+    }
+
+    /// Runs git; panics with its stderr when it fails. Returns stdout, trimmed.
+    pub fn git(&self, args: &[&str]) -> String {
+        let output = self.git_command(args).output().expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Writes a file in the work tree.
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
+        write(self.path(), relative, contents);
+    }
+
+    /// Stages everything and commits; returns the new commit id.
+    pub fn commit_all(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Runs `keyhound <args…> --format json` in the repository and parses stdout.
+    pub fn keyhound_json(&self, args: &[&str]) -> (Run, serde_json::Value) {
+        let run = run_in(
+            self.path(),
+            keyhound().args(args).args(["--format", "json"]),
+        );
+        let json = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+        (run, json)
+    }
+}

@@ -27,6 +27,28 @@ pub enum Command {
     /// Scan files and directories (or `-` for standard input) for AWS credentials.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Scan a git repository: its history, a range of commits, or the staged changes.
+    #[command(subcommand)]
+    Git(GitCommand),
+    /// Install the pre-commit hook (and optionally the pre-push hook) into a repository.
+    InstallHook(InstallHookArgs),
+}
+
+/// `keyhound git …`
+#[derive(Debug, Subcommand)]
+pub enum GitCommand {
+    /// Every blob reachable from every ref (branches, tags, remotes, stash), each scanned
+    /// once and attributed to the commit that introduced it.
+    #[command(after_help = EXIT_CODES)]
+    History(HistoryArgs),
+    /// What the commits in BASE..HEAD add (for CI on a pull request). A single commit,
+    /// with --not-remotes, scans what no remote-tracking branch has yet (for pre-push).
+    #[command(after_help = EXIT_CODES)]
+    Range(RangeArgs),
+    /// What the commit about to be made adds: the index (GIT_INDEX_FILE) against HEAD.
+    /// This is what the pre-commit hook runs.
+    #[command(after_help = EXIT_CODES)]
+    Staged(StagedArgs),
 }
 
 /// Arguments of `keyhound scan`.
@@ -36,24 +58,97 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
     /// Honour .gitignore and other ignore files. By default every file is scanned,
     /// git-ignored ones included: an ignored `.env` on a server is exactly what CIS 1.18
     /// audits. `.keyhoundignore` files are always honoured and `.git/` is always skipped.
     #[arg(long)]
     pub gitignore: bool,
 
-    /// Skip files larger than this (bytes, or with a K/M/G suffix). Skipped files are named
-    /// on stderr and counted in the summary.
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_file_size: u64,
-
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `keyhound git history`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The repository (or a directory inside it). Default: the current directory.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Also scan blobs no ref reaches (dangling objects, reflog-only commits).
+    #[arg(long)]
+    pub all_objects: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `keyhound git range`.
+#[derive(Debug, clap::Args)]
+pub struct RangeArgs {
+    /// BASE..HEAD: commit ids, branches, tags or any git revision.
+    #[arg(value_name = "RANGE")]
+    pub range: String,
+
+    /// Treat RANGE as one commit and scan what it has that no remote-tracking branch
+    /// (refs/remotes/*) has: a new branch about to be pushed.
+    #[arg(long)]
+    pub not_remotes: bool,
+
+    /// The repository (or a directory inside it).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `keyhound git staged`.
+#[derive(Debug, clap::Args)]
+pub struct StagedArgs {
+    /// The repository (or a directory inside it).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan every staged file whole (renamed ones too), not only what the commit adds.
+    #[arg(long)]
+    pub scan_whole_staged_files: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `keyhound install-hook`.
+#[derive(Debug, clap::Args)]
+pub struct InstallHookArgs {
+    /// The repository (or a directory inside it).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Also install the pre-push hook (scans the commits being pushed).
+    #[arg(long)]
+    pub pre_push: bool,
+
+    /// Replace existing hooks (they are kept otherwise, and the command fails).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How to report, shared by every scanning command.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Skip files (and git blobs) larger than this (bytes, or with a K/M/G suffix).
+    /// Skipped inputs are named on stderr and counted in the summary.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
 
     /// Print secrets in full. Without it no output shows more than a secret's first 4
     /// characters.
@@ -71,6 +166,15 @@ pub struct ScanArgs {
     /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// The number of threads to use.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
 }
 
 /// Report formats.

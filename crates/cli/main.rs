@@ -16,6 +16,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Command::Scan(args) => cmd::scan::run(args),
+        Command::Git(command) => cmd::git::run(command),
+        Command::InstallHook(args) => cmd::install_hook::run(args),
     };
     match outcome {
         Ok(code) => code.into(),

@@ -1,15 +1,15 @@
 //! `keyhound scan`: walk the paths, scan every file in parallel, report, exit.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Instant;
 
 use keyhound_core::{RuleSet, Scanner, Scratch, Severity};
 
-use crate::args::{ColorChoice, Format, ScanArgs};
+use crate::args::ScanArgs;
+use crate::cmd::emit;
 use crate::exit::ExitCode;
-use crate::report::{self, display_path, FileFindings, Report};
+use crate::report::{display_path, FileFindings, Report};
 use crate::walk::{self, Event, WalkOptions};
 
 /// Runs the scan and returns the exit code.
@@ -21,10 +21,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = args.output.threads();
 
     let (sender, receiver) = mpsc::channel();
     let (stdin_inputs, file_inputs): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -32,12 +29,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let options = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: args.follow_symlinks,
-        max_file_size: args.max_file_size,
+        max_file_size: args.output.max_file_size,
         threads,
     };
     let collector = std::thread::spawn(move || collect(receiver));
     if !stdin_inputs.is_empty() {
-        let event = match walk::read_stdin(args.max_file_size) {
+        let event = match walk::read_stdin(args.output.max_file_size) {
             Err(err) => Event::Unreadable {
                 path: Some(PathBuf::from("<stdin>")),
                 error: err.to_string(),
@@ -62,28 +59,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .expect("the collector thread does not panic");
     report.stats.elapsed = started.elapsed();
 
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Human => {
-            let style = report::human::Style {
-                color: use_color(args.color),
-            };
-            report::human::write(&mut out, &report, scanner.rules(), style, args.show_secrets)?;
-        }
-        Format::Json => report::json::write_json(&mut out, &report, args.show_secrets)?,
-        Format::Jsonl => report::json::write_jsonl(&mut out, &report, args.show_secrets)?,
-    }
-    out.flush()?;
-    eprintln!("{}", report::human::summary_line(&report.stats, &report));
-
-    Ok(if !report.stats.unreadable.is_empty() {
-        ExitCode::Incomplete
-    } else if report.failing_findings(args.fail_on_examples) > 0 {
-        ExitCode::Findings
-    } else {
-        ExitCode::Clean
-    })
+    emit(&report, &args.output, scanner.rules())
 }
 
 /// Gathers events into a sorted report, naming every skipped or unreadable input on stderr
@@ -106,7 +82,11 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
                     .filter(|f| f.severity == Severity::Info && f.example)
                     .count() as u64;
                 if !findings.is_empty() {
-                    report.files.push(FileFindings { path, findings });
+                    report.files.push(FileFindings {
+                        path,
+                        findings,
+                        git: None,
+                    });
                 }
             }
             Event::TooLarge { path, bytes } => {
@@ -146,15 +126,4 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
     report.stats.too_large.sort();
     report.stats.unreadable.sort();
     report
-}
-
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
 }

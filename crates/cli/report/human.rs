@@ -49,6 +49,10 @@ pub fn write(
         let path = display_path(&file.path);
         for finding in &file.findings {
             write_finding(out, &path, finding, style, show_secrets)?;
+            if let Some(git) = &file.git {
+                write_git(out, git, style)?;
+            }
+            writeln!(out)?;
             if let Some(entry) = remediation_of(rules, finding) {
                 remediations.entry(finding.rule_id).or_insert(entry);
             }
@@ -122,7 +126,22 @@ fn write_finding(
     for note in notes {
         writeln!(out, "    {}", style.paint("2", &note))?;
     }
-    writeln!(out)
+    Ok(())
+}
+
+fn write_git(out: &mut dyn Write, git: &super::GitMeta, style: Style) -> io::Result<()> {
+    match &git.commit {
+        Some(commit) => writeln!(
+            out,
+            "    {:<8}{} {} <{}> {}",
+            "commit",
+            style.paint("33", &commit.id),
+            super::escape(&commit.author),
+            super::escape(&commit.email),
+            super::utc_date(commit.time)
+        ),
+        None => writeln!(out, "    {:<8}{}", "blob", git.blob),
+    }
 }
 
 /// The one-line summary: files, bytes, findings by severity, unreadable, skipped, time.
@@ -141,9 +160,16 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
     if !severities.is_empty() {
         findings.push_str(&format!(" ({})", severities.join(", ")));
     }
+    let inputs = match &stats.git {
+        Some(git) => format!(
+            "{}, {}",
+            plural(git.commits, "commit"),
+            plural(git.blobs, "blob")
+        ),
+        None => plural(stats.files, "file"),
+    };
     let mut line = format!(
-        "keyhound: {}, {} scanned in {:.2}s: {findings}, {} unreadable",
-        plural(stats.files, "file"),
+        "keyhound: {inputs}, {} scanned in {:.2}s: {findings}, {} unreadable",
         human_bytes(stats.bytes),
         stats.elapsed.as_secs_f64(),
         stats.unreadable.len(),
@@ -159,6 +185,14 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             ", {} special files not read",
             stats.special_skipped
         ));
+    }
+    if let Some(git) = &stats.git {
+        if !git.not_scanned.is_empty() {
+            line.push_str(&format!(
+                ", {} not scanned (submodules, LFS pointers, too large)",
+                git.not_scanned.len()
+            ));
+        }
     }
     if stats.symlinks_skipped > 0 {
         line.push_str(&format!(

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Part};
 use serde::Serialize;
 
-use super::{display_path, shown, Report, Stats};
+use super::{display_path, shown, utc_date, FileFindings, Report, Stats};
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -46,6 +46,19 @@ struct FindingRecord<'a> {
     fingerprint: String,
     span: Span,
     parts: Vec<PartRecord<'a>>,
+    /// Git scans only: the blob, and the commit that introduced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blob: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<CommitRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct CommitRecord<'a> {
+    id: &'a str,
+    author: &'a str,
+    email: &'a str,
+    date: String,
 }
 
 #[derive(Serialize)]
@@ -75,6 +88,22 @@ struct StatsRecord<'a> {
     symlinks_skipped: u64,
     special_skipped: u64,
     elapsed_ms: u128,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<GitStatsRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct GitStatsRecord<'a> {
+    commits: u64,
+    blobs: u64,
+    not_scanned: Vec<NotScanned<'a>>,
+}
+
+#[derive(Serialize)]
+struct NotScanned<'a> {
+    path: &'a str,
+    id: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -127,10 +156,12 @@ fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
 }
 
 fn finding_record<'a>(
-    path: &std::path::Path,
+    file: &'a FileFindings,
     finding: &'a Finding,
     show_secrets: bool,
 ) -> FindingRecord<'a> {
+    let path = &file.path;
+    let git = file.git.as_ref();
     FindingRecord {
         path: display_path(path),
         line: finding.line,
@@ -158,6 +189,13 @@ fn finding_record<'a>(
             .iter()
             .map(|p| part_record(p, show_secrets))
             .collect(),
+        blob: git.map(|g| g.blob.as_str()),
+        commit: git.and_then(|g| g.commit.as_deref()).map(|c| CommitRecord {
+            id: &c.id,
+            author: &c.author,
+            email: &c.email,
+            date: utc_date(c.time),
+        }),
     }
 }
 
@@ -183,6 +221,15 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
         symlinks_skipped: stats.symlinks_skipped,
         special_skipped: stats.special_skipped,
         elapsed_ms: stats.elapsed.as_millis(),
+        git: stats.git.as_ref().map(|git| GitStatsRecord {
+            commits: git.commits,
+            blobs: git.blobs,
+            not_scanned: git
+                .not_scanned
+                .iter()
+                .map(|(path, id, reason)| NotScanned { path, id, reason })
+                .collect(),
+        }),
     }
 }
 
@@ -190,7 +237,7 @@ fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingR
     report.files.iter().flat_map(move |file| {
         file.findings
             .iter()
-            .map(move |f| finding_record(&file.path, f, show_secrets))
+            .map(move |f| finding_record(file, f, show_secrets))
     })
 }
 

@@ -19,10 +19,20 @@ pub struct Report {
     pub stats: Stats,
 }
 
-/// The findings of one file.
+/// The findings of one file (or one git blob at one path).
 pub struct FileFindings {
     pub path: PathBuf,
     pub findings: Vec<Finding>,
+    /// Where the blob came from, for git scans.
+    pub git: Option<GitMeta>,
+}
+
+/// The git origin of a blob.
+pub struct GitMeta {
+    /// The blob id, hex.
+    pub blob: String,
+    /// The commit that introduced it (none for the index and unreachable objects).
+    pub commit: Option<std::sync::Arc<keyhound_git::CommitInfo>>,
 }
 
 /// Counters of a scan.
@@ -41,7 +51,18 @@ pub struct Stats {
     pub symlinks_skipped: u64,
     /// FIFOs, sockets and devices not read.
     pub special_skipped: u64,
+    /// Git scans: commits visited and distinct blobs scanned.
+    pub git: Option<GitStats>,
     pub elapsed: Duration,
+}
+
+/// What a git scan counts on top of files and bytes.
+#[derive(Default)]
+pub struct GitStats {
+    pub commits: u64,
+    pub blobs: u64,
+    /// Entries deliberately not scanned: `(path, object id, reason)`.
+    pub not_scanned: Vec<(String, String, &'static str)>,
 }
 
 impl Report {
@@ -67,6 +88,15 @@ pub fn display_path(path: &Path) -> String {
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
     #[cfg(not(unix))]
     let bytes = path.to_string_lossy().into_owned().into_bytes();
+    escape_bytes(&bytes)
+}
+
+/// Text from a repository (an author name) for display: control characters escaped.
+pub fn escape(text: &str) -> String {
+    escape_bytes(text.as_bytes())
+}
+
+fn escape_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -83,6 +113,28 @@ pub fn display_path(path: &Path) -> String {
     out
 }
 
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn utc_date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// A secret for display: in full only when asked.
 pub fn shown(secret: &keyhound_core::Secret, show_secrets: bool) -> String {
     if show_secrets {
@@ -96,6 +148,13 @@ pub fn shown(secret: &keyhound_core::Secret, show_secrets: bool) -> String {
 mod tests {
     use super::display_path;
     use std::path::Path;
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(super::utc_date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc_date(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::utc_date(951_782_400), "2000-02-29T00:00:00Z");
+    }
 
     #[test]
     fn paths_are_escaped() {

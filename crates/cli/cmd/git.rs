@@ -1,0 +1,167 @@
+//! `keyhound git history | range | staged`: scan a repository with keyhound-git and report
+//! like `scan` does, with the commit, author, date and blob of every finding.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use keyhound_core::{RuleSet, Scanner};
+use keyhound_git::{Outcome, RangeError, ScanOptions, StagedOptions};
+
+use crate::args::{GitCommand, OutputArgs};
+use crate::cmd::emit;
+use crate::exit::ExitCode;
+use crate::report::{FileFindings, GitMeta, GitStats, Report};
+
+/// Runs a git sub-command.
+pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let scanner = Scanner::new(RuleSet::builtin());
+    let (output, outcome) = match command {
+        GitCommand::History(args) => {
+            let repo = keyhound_git::open(&args.repo)?;
+            let options = options(&args.output);
+            (
+                &args.output,
+                keyhound_git::history(&repo, &scanner, &options, args.all_objects),
+            )
+        }
+        GitCommand::Range(args) => {
+            let repo = keyhound_git::open(&args.repo)?;
+            let options = options(&args.output);
+            let result = if args.not_remotes {
+                keyhound_git::range_not_remotes(&repo, &args.range, &scanner, &options)
+            } else {
+                keyhound_git::range(&repo, &args.range, &scanner, &options)
+            };
+            match result {
+                Ok(outcome) => (&args.output, outcome),
+                Err(err @ RangeError::Syntax(_)) => return Err(err.into()),
+                Err(err) => {
+                    // A range that cannot be resolved is an incomplete scan, never a pass.
+                    eprintln!("keyhound: error: {err}");
+                    return Ok(ExitCode::Incomplete);
+                }
+            }
+        }
+        GitCommand::Staged(args) => {
+            let repo = keyhound_git::open(&args.repo)?;
+            let options = options(&args.output);
+            // The pre-commit framework's pre-push stage names the pushed range this way.
+            if let Some(range) = pre_commit_push_range() {
+                return match keyhound_git::range(&repo, &range, &scanner, &options) {
+                    Ok(outcome) => finish(outcome, &args.output, &scanner, started),
+                    Err(err) => {
+                        eprintln!("keyhound: error: {err}");
+                        Ok(ExitCode::Incomplete)
+                    }
+                };
+            }
+            let staged = StagedOptions {
+                whole_files: args.scan_whole_staged_files,
+            };
+            let index = keyhound_git::index_path(&repo);
+            let outcome = keyhound_git::staged(&repo, &index, &scanner, &options, staged)
+                .with_context(|| {
+                    format!("scanning the staged changes of {}", args.repo.display())
+                })?;
+            (&args.output, outcome)
+        }
+    };
+    finish(outcome, output, &scanner, started)
+}
+
+fn finish(
+    outcome: Outcome,
+    output: &OutputArgs,
+    scanner: &Scanner,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    let mut report = report_of(outcome);
+    report.stats.elapsed = started.elapsed();
+    emit(&report, output, scanner.rules())
+}
+
+/// `FROM..TO` when run by the pre-commit framework in its pre-push stage.
+fn pre_commit_push_range() -> Option<String> {
+    let from = std::env::var("PRE_COMMIT_FROM_REF")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let to = std::env::var("PRE_COMMIT_TO_REF")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    Some(format!("{from}..{to}"))
+}
+
+fn options(output: &OutputArgs) -> ScanOptions {
+    ScanOptions {
+        max_blob_size: output.max_file_size,
+        threads: output.threads(),
+    }
+}
+
+/// Turns a git outcome into the report every format writes, naming problems on stderr.
+fn report_of(outcome: Outcome) -> Report {
+    let mut report = Report::default();
+    let stats = &mut report.stats;
+    stats.files = outcome.blobs;
+    stats.bytes = outcome.bytes;
+    stats.findings = outcome.findings.len() as u64;
+    stats.examples = outcome
+        .findings
+        .iter()
+        .filter(|f| f.finding.example)
+        .count() as u64;
+    stats.symlinks_skipped = outcome.symlinks;
+    for problem in &outcome.problems {
+        let name = if problem.id.is_empty() {
+            problem.context.clone()
+        } else {
+            format!("{} ({})", problem.id, problem.context)
+        };
+        eprintln!("keyhound: {name}: {}", problem.problem);
+        stats.unreadable.push((name, problem.problem.to_string()));
+    }
+    let mut git = GitStats {
+        commits: outcome.commits,
+        blobs: outcome.blobs,
+        not_scanned: Vec::new(),
+    };
+    for entry in &outcome.not_scanned {
+        eprintln!(
+            "keyhound: {} ({}): not scanned: {}",
+            entry.path, entry.id, entry.reason
+        );
+        git.not_scanned
+            .push((entry.path.clone(), entry.id.clone(), entry.reason));
+    }
+    stats.git = Some(git);
+
+    // One group per (path, blob, commit), in the outcome's order.
+    for found in outcome.findings {
+        let same_group = report.files.last().is_some_and(|last: &FileFindings| {
+            let git = last.git.as_ref().expect("git reports carry git metadata");
+            last.path.as_os_str() == found.path.as_str()
+                && git.blob == found.blob
+                && git.commit.as_ref().map(|c| &c.id) == found.commit.as_ref().map(|c| &c.id)
+        });
+        if same_group {
+            report
+                .files
+                .last_mut()
+                .expect("checked above")
+                .findings
+                .push(found.finding);
+        } else {
+            report.files.push(FileFindings {
+                path: PathBuf::from(found.path),
+                findings: vec![found.finding],
+                git: Some(GitMeta {
+                    blob: found.blob,
+                    commit: found.commit,
+                }),
+            });
+        }
+    }
+    report
+}

@@ -1,0 +1,228 @@
+//! `git range BASE..HEAD`: what the commits of a pull request add, commit by commit,
+//! including commits that arrive through a merge's second parent.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use gix::ObjectId;
+use keyhound_core::Scanner;
+
+use crate::history::{commits_from, shallow_edge};
+use crate::object::commit;
+use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
+use crate::tree::{self, Problem};
+
+/// A range that cannot be scanned.
+#[derive(Debug, thiserror::Error)]
+pub enum RangeError {
+    /// Not of the form `BASE..HEAD`.
+    #[error("{0:?} is not a range: use BASE..HEAD (commit ids, branches or tags)")]
+    Syntax(String),
+    /// An end of the range is not in the repository (a shallow clone, an unfetched branch).
+    #[error("range {end} not present (shallow clone, or not fetched?): {spec}: {reason}. Fetch the full history (actions/checkout with fetch-depth: 0) or deepen it (git fetch --deepen=N) so that it contains {spec}")]
+    Missing {
+        /// `base` or `head`.
+        end: &'static str,
+        /// What was asked for.
+        spec: String,
+        /// What gix said.
+        reason: String,
+    },
+    /// The range reaches past the edge of a shallow clone.
+    #[error("range base not present (shallow): the commits between {base} and {head} go beyond this shallow clone's history. Fetch with fetch-depth: 0, or deepen it (git fetch --deepen=N)")]
+    Shallow {
+        /// The base asked for.
+        base: String,
+        /// The head asked for.
+        head: String,
+    },
+}
+
+/// Scans what the commits in `spec` (`BASE..HEAD`) add.
+pub fn range(
+    repo: &gix::Repository,
+    spec: &str,
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> Result<Outcome, RangeError> {
+    let (base_spec, head_spec) = spec
+        .split_once("..")
+        .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
+        .ok_or_else(|| RangeError::Syntax(spec.to_string()))?;
+    let resolve = |end: &'static str, spec: &str| -> Result<ObjectId, RangeError> {
+        repo.rev_parse_single(spec)
+            .map(|id| id.detach())
+            .map_err(|err| RangeError::Missing {
+                end,
+                spec: spec.to_string(),
+                reason: err.to_string(),
+            })
+    };
+    let base = resolve("base", base_spec)?;
+    let head = resolve("head", head_spec)?;
+    let mut buf = Vec::new();
+    if let Err(problem) = commit(repo, &base, &mut buf) {
+        return Err(RangeError::Missing {
+            end: "base",
+            spec: base_spec.to_string(),
+            reason: problem.to_string(),
+        });
+    }
+    scan_new_commits(
+        repo,
+        &[base],
+        head,
+        (base_spec, head_spec),
+        scanner,
+        options,
+    )
+}
+
+/// Scans what `head_spec` has that no remote-tracking branch (`refs/remotes/*`) has: the
+/// commits a push of a new branch would publish.
+pub fn range_not_remotes(
+    repo: &gix::Repository,
+    head_spec: &str,
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> Result<Outcome, RangeError> {
+    let head = repo
+        .rev_parse_single(head_spec)
+        .map(|id| id.detach())
+        .map_err(|err| RangeError::Missing {
+            end: "head",
+            spec: head_spec.to_string(),
+            reason: err.to_string(),
+        })?;
+    let mut bases = Vec::new();
+    if let Ok(platform) = repo.references() {
+        if let Ok(remotes) = platform.remote_branches() {
+            for mut reference in remotes.flatten() {
+                if let Ok(id) = reference.peel_to_id() {
+                    bases.push(id.detach());
+                }
+            }
+        }
+    }
+    scan_new_commits(
+        repo,
+        &bases,
+        head,
+        ("refs/remotes/*", head_spec),
+        scanner,
+        options,
+    )
+}
+
+/// Scans what the commits reachable from `head` but not from `bases` add.
+fn scan_new_commits(
+    repo: &gix::Repository,
+    bases: &[ObjectId],
+    head: ObjectId,
+    (base_spec, head_spec): (&str, &str),
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> Result<Outcome, RangeError> {
+    let mut outcome = Outcome::default();
+    let mut buf = Vec::new();
+    let excluded: HashSet<ObjectId> = commits_from(repo, bases, &mut Vec::new())
+        .into_keys()
+        .collect();
+    let shallow = shallow_edge(repo);
+
+    // The commits reachable from head but not from base.
+    let mut in_range = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack = vec![head];
+    while let Some(id) = stack.pop() {
+        if excluded.contains(&id) || !seen.insert(id) {
+            continue;
+        }
+        match commit(repo, &id, &mut buf) {
+            Ok(commit) => {
+                if shallow.contains(&id) {
+                    return Err(RangeError::Shallow {
+                        base: base_spec.to_string(),
+                        head: head_spec.to_string(),
+                    });
+                }
+                stack.extend(commit.parents.iter().copied());
+                in_range.push(commit);
+            }
+            Err(problem) => outcome.problems.push(Problem {
+                id: id.to_string(),
+                context: "commit in range".into(),
+                problem,
+            }),
+        }
+    }
+    outcome.commits = in_range.len() as u64;
+    in_range.sort_by(|a, b| a.info.time.cmp(&b.info.time).then(a.id.cmp(&b.id)));
+
+    let mut targets = Vec::new();
+    for commit in &in_range {
+        let info = Arc::new(commit.info.clone());
+        let first_parent_tree = commit
+            .parents
+            .first()
+            .and_then(|p| tree_of(repo, p, &mut buf, &mut outcome.problems));
+        let other_parent_trees: Vec<ObjectId> = commit
+            .parents
+            .iter()
+            .skip(1)
+            .filter_map(|p| tree_of(repo, p, &mut buf, &mut outcome.problems))
+            .collect();
+        let changes = tree::diff(repo, first_parent_tree, commit.tree, &mut outcome.problems);
+        let removed: HashSet<ObjectId> = changes
+            .iter()
+            .filter(|c| c.new.is_none())
+            .filter_map(|c| c.old.as_ref().map(|e| e.id))
+            .collect();
+        for change in changes {
+            let Some(new) = change.new else { continue };
+            let mut previous: Vec<ObjectId> = change.old.iter().map(|e| e.id).collect();
+            // A merge adds only what differs from every parent: the rest came in with the
+            // merged commits, which are in the range themselves.
+            let mut in_other_parent = false;
+            for &other in &other_parent_trees {
+                if let Some(entry) = tree::lookup(repo, other, &change.path, &mut outcome.problems)
+                {
+                    in_other_parent |= entry.id == new.id;
+                    previous.push(entry.id);
+                }
+            }
+            let renamed = change.old.is_none() && removed.contains(&new.id);
+            if in_other_parent || renamed {
+                continue;
+            }
+            targets.push(Target {
+                blob: new.id,
+                mode: new.mode,
+                path: change.path,
+                commit: Some(info.clone()),
+                previous,
+            });
+        }
+    }
+    scan_targets(repo, targets, scanner, options, &mut outcome);
+    Ok(outcome)
+}
+
+fn tree_of(
+    repo: &gix::Repository,
+    id: &ObjectId,
+    buf: &mut Vec<u8>,
+    problems: &mut Vec<Problem>,
+) -> Option<ObjectId> {
+    match commit(repo, id, buf) {
+        Ok(commit) => Some(commit.tree),
+        Err(problem) => {
+            problems.push(Problem {
+                id: id.to_string(),
+                context: "parent commit".into(),
+                problem,
+            });
+            None
+        }
+    }
+}

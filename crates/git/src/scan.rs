@@ -1,0 +1,237 @@
+//! Reading the blobs a source selected and scanning them in parallel, one thread-local
+//! repository handle and one scanner scratch per worker.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use gix::objs::tree::EntryMode;
+use gix::odb::Header;
+use gix::ObjectId;
+use keyhound_core::{Finding, Fingerprint, Scanner, Scratch};
+use rayon::prelude::*;
+
+use crate::object::{read, CommitInfo, ObjectProblem};
+use crate::tree::{display, Problem};
+
+/// A blob to scan, where it was found, and what it replaced.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) blob: ObjectId,
+    pub(crate) mode: EntryMode,
+    pub(crate) path: Vec<u8>,
+    pub(crate) commit: Option<Arc<CommitInfo>>,
+    /// The blobs this one replaced (the same path in the parents, or in HEAD): findings
+    /// they already had are not new.
+    pub(crate) previous: Vec<ObjectId>,
+}
+
+/// A finding in a blob, with where the blob was found.
+#[derive(Clone, Debug)]
+pub struct GitFinding {
+    /// What was found; lines and columns are those of the blob.
+    pub finding: Finding,
+    /// The path of the blob in the tree (or the index).
+    pub path: String,
+    /// The blob's id, hex.
+    pub blob: String,
+    /// The commit that introduced it; `None` for the index and unreachable objects.
+    pub commit: Option<Arc<CommitInfo>>,
+}
+
+/// An entry that was deliberately not scanned, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotScanned {
+    /// Its path.
+    pub path: String,
+    /// Its id, hex.
+    pub id: String,
+    /// `submodule`, `lfs-pointer`, `too-large`.
+    pub reason: &'static str,
+}
+
+/// What a git scan found and how far it got.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Findings, in a stable order (path, then position).
+    pub findings: Vec<GitFinding>,
+    /// Commits visited.
+    pub commits: u64,
+    /// Distinct blobs read and scanned.
+    pub blobs: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Symbolic links (never followed, never scanned).
+    pub symlinks: u64,
+    /// Submodules, LFS pointers and blobs over the size limit.
+    pub not_scanned: Vec<NotScanned>,
+    /// Objects that could not be read: the scan is incomplete when this is not empty.
+    pub problems: Vec<Problem>,
+}
+
+/// Options shared by every git scan.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Blobs larger than this are listed as not scanned.
+    pub max_blob_size: u64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// The first line of a Git LFS pointer file.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+
+enum Scanned {
+    Findings {
+        bytes: u64,
+        findings: Vec<GitFinding>,
+    },
+    NotScanned(NotScanned),
+    Symlink,
+    Problem(Problem),
+}
+
+/// Scans `targets`, adding to `outcome`.
+pub(crate) fn scan_targets(
+    repo: &gix::Repository,
+    targets: Vec<Target>,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    outcome: &mut Outcome,
+) {
+    let sync = repo.clone().into_sync();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build();
+    let run = || {
+        targets
+            .par_iter()
+            .map_init(
+                || {
+                    (
+                        sync.to_thread_local(),
+                        Scratch::new(),
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                },
+                |(repo, scratch, buf, old), target| {
+                    scan_one(repo, target, scanner, options, scratch, buf, old)
+                },
+            )
+            .collect::<Vec<Scanned>>()
+    };
+    let results = match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    for result in results {
+        match result {
+            Scanned::Findings { bytes, findings } => {
+                outcome.blobs += 1;
+                outcome.bytes += bytes;
+                outcome.findings.extend(findings);
+            }
+            Scanned::NotScanned(entry) => outcome.not_scanned.push(entry),
+            Scanned::Symlink => outcome.symlinks += 1,
+            Scanned::Problem(problem) => outcome.problems.push(problem),
+        }
+    }
+    outcome.findings.sort_by(|a, b| {
+        (&a.path, a.finding.span.start, &a.blob).cmp(&(&b.path, b.finding.span.start, &b.blob))
+    });
+}
+
+fn scan_one(
+    repo: &gix::Repository,
+    target: &Target,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    scratch: &mut Scratch,
+    buf: &mut Vec<u8>,
+    old: &mut Vec<u8>,
+) -> Scanned {
+    let path = display(&target.path);
+    let not_scanned = |reason| {
+        Scanned::NotScanned(NotScanned {
+            path: path.clone(),
+            id: target.blob.to_string(),
+            reason,
+        })
+    };
+    if target.mode.is_commit() {
+        return not_scanned("submodule");
+    }
+    if target.mode.is_link() {
+        return Scanned::Symlink;
+    }
+    if let Ok(Some(header)) = repo.objects.try_header(&target.blob) {
+        if header.size() > options.max_blob_size {
+            return not_scanned("too-large");
+        }
+    }
+    let data = match read(repo, &target.blob, gix::object::Kind::Blob, buf) {
+        Ok(data) => data,
+        Err(problem) => {
+            return Scanned::Problem(Problem {
+                id: target.blob.to_string(),
+                context: path,
+                problem,
+            })
+        }
+    };
+    if data.starts_with(LFS_POINTER) && data.len() < 1024 {
+        return not_scanned("lfs-pointer");
+    }
+    let bytes = data.len() as u64;
+    let mut findings = Vec::new();
+    scanner.scan_with(data, scratch, |finding| {
+        findings.push(finding);
+        ControlFlow::Continue(())
+    });
+    if !findings.is_empty() && !target.previous.is_empty() {
+        let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
+        findings.retain(|f| !known.contains(&f.fingerprint));
+    }
+    let findings = findings
+        .into_iter()
+        .map(|finding| GitFinding {
+            finding,
+            path: path.clone(),
+            blob: target.blob.to_string(),
+            commit: target.commit.clone(),
+        })
+        .collect();
+    Scanned::Findings { bytes, findings }
+}
+
+/// Fingerprints of what the replaced blobs already held. A replaced blob that cannot be
+/// read holds nothing known, so everything in the new one counts as new.
+fn previous_fingerprints(
+    repo: &gix::Repository,
+    previous: &[ObjectId],
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buf: &mut Vec<u8>,
+) -> HashSet<Fingerprint> {
+    let mut known = HashSet::new();
+    for id in previous {
+        if let Ok(data) = read(repo, id, gix::object::Kind::Blob, buf) {
+            scanner.scan_with(data, scratch, |finding| {
+                known.insert(finding.fingerprint);
+                ControlFlow::Continue(())
+            });
+        }
+    }
+    known
+}
+
+impl From<(ObjectId, String, ObjectProblem)> for Problem {
+    fn from((id, context, problem): (ObjectId, String, ObjectProblem)) -> Problem {
+        Problem {
+            id: id.to_string(),
+            context,
+            problem,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Trees: listing the blobs under a tree (skipping subtrees already seen) and the changes
+//! between two trees (skipping subtrees that did not change). Never a blob diff: what a
+//! change adds is decided by scanning, not by diffing lines.
+
+use std::collections::{HashMap, HashSet};
+
+use gix::objs::tree::EntryMode;
+use gix::ObjectId;
+
+use crate::object::{read, ObjectProblem};
+
+/// An entry of a tree, with its full path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) path: Vec<u8>,
+    pub(crate) id: ObjectId,
+    pub(crate) mode: EntryMode,
+}
+
+/// An object that could not be read, and where it was needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The object's id, hex.
+    pub id: String,
+    /// The path (or ref, or commit) that needed it.
+    pub context: String,
+    /// What went wrong.
+    pub problem: ObjectProblem,
+}
+
+/// The entries of one tree object, by name.
+fn entries(
+    repo: &gix::Repository,
+    id: &ObjectId,
+    buf: &mut Vec<u8>,
+) -> Result<Vec<(Vec<u8>, EntryMode, ObjectId)>, ObjectProblem> {
+    let data = read(repo, id, gix::object::Kind::Tree, buf)?;
+    gix::objs::TreeRefIter::from_bytes(data, id.kind())
+        .map(|entry| {
+            entry
+                .map(|e| (e.filename.to_vec(), e.mode, e.oid.to_owned()))
+                .map_err(|err| ObjectProblem::Corrupt(err.to_string()))
+        })
+        .collect()
+}
+
+fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut path = Vec::with_capacity(prefix.len() + 1 + name.len());
+    if !prefix.is_empty() {
+        path.extend_from_slice(prefix);
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
+    path
+}
+
+/// Calls `visit` for every non-tree entry under `root`, skipping (and adding to `seen`)
+/// trees already in `seen`.
+pub(crate) fn walk(
+    repo: &gix::Repository,
+    root: ObjectId,
+    seen: &mut HashSet<ObjectId>,
+    problems: &mut Vec<Problem>,
+    mut visit: impl FnMut(Entry),
+) {
+    let mut buf = Vec::new();
+    let mut stack = vec![(Vec::new(), root)];
+    while let Some((prefix, tree)) = stack.pop() {
+        if !seen.insert(tree) {
+            continue;
+        }
+        match entries(repo, &tree, &mut buf) {
+            Ok(list) => {
+                for (name, mode, id) in list {
+                    let path = join(&prefix, &name);
+                    if mode.is_tree() {
+                        stack.push((path, id));
+                    } else {
+                        visit(Entry { path, id, mode });
+                    }
+                }
+            }
+            Err(problem) => problems.push(Problem {
+                id: tree.to_string(),
+                context: display(&prefix),
+                problem,
+            }),
+        }
+    }
+}
+
+/// Every non-tree entry under `root`, by path.
+pub(crate) fn flatten(
+    repo: &gix::Repository,
+    root: ObjectId,
+    problems: &mut Vec<Problem>,
+) -> HashMap<Vec<u8>, Entry> {
+    let mut map = HashMap::new();
+    walk(repo, root, &mut HashSet::new(), problems, |entry| {
+        map.insert(entry.path.clone(), entry);
+    });
+    map
+}
+
+/// A path whose entry differs between two trees.
+#[derive(Clone, Debug)]
+pub(crate) struct Change {
+    pub(crate) path: Vec<u8>,
+    pub(crate) old: Option<Entry>,
+    pub(crate) new: Option<Entry>,
+}
+
+/// The non-tree entries that differ between `old` (none: the empty tree) and `new`.
+pub(crate) fn diff(
+    repo: &gix::Repository,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    problems: &mut Vec<Problem>,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut buf = Vec::new();
+    let mut stack = vec![(Vec::new(), old, Some(new))];
+    while let Some((prefix, old, new)) = stack.pop() {
+        if old == new {
+            continue;
+        }
+        let mut list = |id: Option<ObjectId>| -> HashMap<Vec<u8>, (EntryMode, ObjectId)> {
+            let Some(id) = id else { return HashMap::new() };
+            match entries(repo, &id, &mut buf) {
+                Ok(list) => list.into_iter().map(|(n, m, i)| (n, (m, i))).collect(),
+                Err(problem) => {
+                    problems.push(Problem {
+                        id: id.to_string(),
+                        context: display(&prefix),
+                        problem,
+                    });
+                    HashMap::new()
+                }
+            }
+        };
+        let old_entries = list(old);
+        let new_entries = list(new);
+        let mut names: Vec<&Vec<u8>> = old_entries.keys().chain(new_entries.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let before = old_entries.get(name).copied();
+            let after = new_entries.get(name).copied();
+            if before == after {
+                continue;
+            }
+            let path = join(&prefix, name);
+            let subtree =
+                |e: Option<(EntryMode, ObjectId)>| e.filter(|(m, _)| m.is_tree()).map(|(_, i)| i);
+            let leaf = |e: Option<(EntryMode, ObjectId)>| {
+                e.filter(|(m, _)| !m.is_tree()).map(|(mode, id)| Entry {
+                    path: path.clone(),
+                    id,
+                    mode,
+                })
+            };
+            if subtree(before).is_some() || subtree(after).is_some() {
+                stack.push((path.clone(), subtree(before), subtree(after)));
+            }
+            let (old_leaf, new_leaf) = (leaf(before), leaf(after));
+            if old_leaf.is_some() || new_leaf.is_some() {
+                changes.push(Change {
+                    path,
+                    old: old_leaf,
+                    new: new_leaf,
+                });
+            }
+        }
+    }
+    changes
+}
+
+/// The entry at `path` under `root`, if any.
+pub(crate) fn lookup(
+    repo: &gix::Repository,
+    root: ObjectId,
+    path: &[u8],
+    problems: &mut Vec<Problem>,
+) -> Option<Entry> {
+    let mut buf = Vec::new();
+    let mut tree = root;
+    let mut components = path.split(|&b| b == b'/').peekable();
+    while let Some(name) = components.next() {
+        let list = match entries(repo, &tree, &mut buf) {
+            Ok(list) => list,
+            Err(problem) => {
+                problems.push(Problem {
+                    id: tree.to_string(),
+                    context: display(path),
+                    problem,
+                });
+                return None;
+            }
+        };
+        let (_, mode, id) = list.into_iter().find(|(n, _, _)| n == name)?;
+        if components.peek().is_none() {
+            return (!mode.is_tree()).then(|| Entry {
+                path: path.to_vec(),
+                id,
+                mode,
+            });
+        }
+        if !mode.is_tree() {
+            return None;
+        }
+        tree = id;
+    }
+    None
+}
+
+/// A git path for display (git paths are bytes).
+pub(crate) fn display(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
