@@ -4,6 +4,7 @@
 mod args;
 mod cmd;
 mod exit;
+mod progress;
 mod report;
 mod walk;
 

@@ -2,6 +2,7 @@
 //! like `scan` does, with the commit, author, date and blob of every finding.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -97,6 +98,8 @@ fn options(output: &OutputArgs) -> ScanOptions {
     ScanOptions {
         max_blob_size: output.max_file_size,
         threads: output.threads(),
+        progress: crate::progress::Bar::on_terminal()
+            .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
     }
 }
 

@@ -70,12 +70,34 @@ pub struct Outcome {
 }
 
 /// Options shared by every git scan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Default)]
 pub struct ScanOptions {
     /// Blobs larger than this are listed as not scanned.
     pub max_blob_size: u64,
     /// Worker threads.
     pub threads: usize,
+    /// Told how many blobs there are to read, then of each one read.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("max_blob_size", &self.max_blob_size)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Receives progress from a scan's reading threads (a progress bar, say).
+pub trait Progress: Send + Sync {
+    /// The number of blobs that will be read.
+    fn start(&self, blobs: u64);
+    /// One blob of `bytes` bytes was read and scanned.
+    fn blob_done(&self, bytes: u64);
+    /// Reading is over.
+    fn finish(&self) {}
 }
 
 /// The first line of a Git LFS pointer file.
@@ -99,6 +121,9 @@ pub(crate) fn scan_targets(
     options: &ScanOptions,
     outcome: &mut Outcome,
 ) {
+    if let Some(progress) = &options.progress {
+        progress.start(targets.len() as u64);
+    }
     let sync = repo.clone().into_sync();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
@@ -125,6 +150,9 @@ pub(crate) fn scan_targets(
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     };
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
     for result in results {
         match result {
             Scanned::Findings { bytes, findings } => {
@@ -184,6 +212,9 @@ fn scan_one(
         return not_scanned("lfs-pointer");
     }
     let bytes = data.len() as u64;
+    if let Some(progress) = &options.progress {
+        progress.blob_done(bytes);
+    }
     let mut findings = Vec::new();
     scanner.scan_with(data, scratch, |finding| {
         findings.push(finding);
