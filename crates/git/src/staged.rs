@@ -2,9 +2,10 @@
 //! compared with HEAD's tree, read from the index file git names in `GIT_INDEX_FILE`
 //! (so `git commit -a` and `git commit <path>` are covered), never from the work tree.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
@@ -80,38 +81,31 @@ pub fn staged(
         },
         Err(err) => return Err(fail(format!("HEAD: {err}"))),
     };
-    let head_entries = head_tree
-        .map(|t| tree::flatten(repo, t, &mut outcome.problems))
-        .unwrap_or_default();
-
-    let mut staged_paths = HashSet::new();
-    let mut changed = Vec::new();
-    for entry in file.entries() {
-        if entry.stage() != gix::index::entry::Stage::Unconflicted {
-            continue;
-        }
-        let path = entry.path(&file).to_vec();
-        staged_paths.insert(path.clone());
-        let mode = match entry.mode.to_tree_entry_mode() {
-            Some(mode) => mode,
-            None => continue,
-        };
-        let before = head_entries.get(&path);
-        if before.is_some_and(|b| b.id == entry.id && b.mode == mode) && !staged.whole_files {
-            continue;
-        }
-        changed.push((path, entry.id, mode, before.map(|b| b.id)));
-    }
-    // Blobs whose HEAD path is gone from the index: a staged path holding one of them is a
-    // rename, not new content.
-    let removed: HashSet<ObjectId> = head_entries
+    // Merge the sorted index with HEAD's tree, directory by directory, skipping every
+    // directory whose cached tree id (the index's TREE extension) still equals HEAD's: a
+    // one-file change reads the trees on that file's path, not the whole repository.
+    let entries: Vec<&gix::index::Entry> = file
+        .entries()
         .iter()
-        .filter(|(path, _)| !staged_paths.contains(*path))
-        .map(|(_, e)| e.id)
+        .filter(|e| e.stage() == gix::index::entry::Stage::Unconflicted)
         .collect();
+    let mut walk = Compare {
+        repo,
+        file: &file,
+        entries: &entries,
+        whole_files: staged.whole_files,
+        changed: Vec::new(),
+        removed: HashSet::new(),
+        problems: &mut outcome.problems,
+    };
+    walk.directory(b"", 0..entries.len(), head_tree, file.tree());
+    let Compare {
+        changed, removed, ..
+    } = walk;
 
     let mut targets = Vec::new();
     for (path, id, mode, before) in changed {
+        // A staged path holding a blob whose HEAD path is gone is a rename, not new content.
         if !staged.whole_files && before.is_none() && removed.contains(&id) {
             continue;
         }
@@ -130,4 +124,121 @@ pub fn staged(
     }
     scan_targets(repo, targets, scanner, options, &mut outcome);
     Ok(outcome)
+}
+
+/// A changed index entry: path, blob, mode, and the blob HEAD had at that path.
+type Changed = (Vec<u8>, ObjectId, EntryMode, Option<ObjectId>);
+
+/// The merge of the index with HEAD's tree.
+struct Compare<'a> {
+    repo: &'a gix::Repository,
+    file: &'a gix::index::File,
+    entries: &'a [&'a gix::index::Entry],
+    whole_files: bool,
+    changed: Vec<Changed>,
+    /// Blobs HEAD has at paths the index no longer has.
+    removed: HashSet<ObjectId>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Compare<'_> {
+    fn path(&self, i: usize) -> &[u8] {
+        self.entries[i].path(self.file)
+    }
+
+    /// Compares index entries `range` (all under `prefix`) with HEAD's tree `head` there.
+    fn directory(
+        &mut self,
+        prefix: &[u8],
+        range: std::ops::Range<usize>,
+        head: Option<ObjectId>,
+        cached: Option<&gix::index::extension::Tree>,
+    ) {
+        let unchanged = cached.is_some_and(|c| c.num_entries.is_some() && Some(c.id) == head);
+        if unchanged && !self.whole_files {
+            return;
+        }
+        let mut head_children: HashMap<Vec<u8>, (EntryMode, ObjectId)> = match head {
+            Some(id) => match tree::entries(self.repo, &id) {
+                Ok(list) => list
+                    .into_iter()
+                    .map(|(name, mode, id)| (name, (mode, id)))
+                    .collect(),
+                Err(problem) => {
+                    self.problems.push(Problem {
+                        id: id.to_string(),
+                        context: tree::display(prefix),
+                        problem,
+                    });
+                    HashMap::new()
+                }
+            },
+            None => HashMap::new(),
+        };
+        let mut i = range.start;
+        while i < range.end {
+            let rest = &self.path(i)[prefix.len()..];
+            match rest.iter().position(|&b| b == b'/') {
+                None => {
+                    let entry = self.entries[i];
+                    let before = head_children.remove(rest);
+                    if let Some(mode) = entry.mode.to_tree_entry_mode() {
+                        let before_blob = before.filter(|(m, _)| !m.is_tree());
+                        let same = before_blob.is_some_and(|(m, id)| id == entry.id && m == mode);
+                        if !same || self.whole_files {
+                            let path = self.path(i).to_vec();
+                            self.changed.push((
+                                path,
+                                entry.id,
+                                mode,
+                                before_blob.map(|(_, id)| id),
+                            ));
+                        }
+                    }
+                    if let Some((_, id)) = before.filter(|(m, _)| m.is_tree()) {
+                        self.remove_tree(id);
+                    }
+                    i += 1;
+                }
+                Some(slash) => {
+                    let name = rest[..slash].to_vec();
+                    let dir = self.path(i)[..prefix.len() + slash + 1].to_vec();
+                    let end = i + self.entries[i..range.end]
+                        .partition_point(|e| e.path(self.file).starts_with(&dir));
+                    let head_child = match head_children.remove(&name) {
+                        Some((mode, id)) if mode.is_tree() => Some(id),
+                        Some((_, id)) => {
+                            // A file became a directory.
+                            self.removed.insert(id);
+                            None
+                        }
+                        None => None,
+                    };
+                    let child_cache = cached.and_then(|c| {
+                        c.children
+                            .iter()
+                            .find(|t| t.name.as_slice() == name.as_slice())
+                    });
+                    self.directory(&dir, i..end, head_child, child_cache);
+                    i = end;
+                }
+            }
+        }
+        // What HEAD has here that the index does not: removed (or renamed away).
+        for (mode, id) in head_children.into_values() {
+            if mode.is_tree() {
+                self.remove_tree(id);
+            } else {
+                self.removed.insert(id);
+            }
+        }
+    }
+
+    /// Records every blob under a directory HEAD had and the index no longer has.
+    fn remove_tree(&mut self, id: ObjectId) {
+        let removed = &mut self.removed;
+        tree::walk(self.repo, id, &mut HashSet::new(), self.problems, |entry| {
+            removed.insert(entry.id);
+        });
+    }
 }

@@ -28,8 +28,15 @@ pub struct Problem {
     pub problem: ObjectProblem,
 }
 
-/// The entries of one tree object, by name.
-fn entries(
+/// The entries of one tree object: name, mode, id.
+pub(crate) fn entries(
+    repo: &gix::Repository,
+    id: &ObjectId,
+) -> Result<Vec<(Vec<u8>, EntryMode, ObjectId)>, ObjectProblem> {
+    entries_with(repo, id, &mut Vec::new())
+}
+
+fn entries_with(
     repo: &gix::Repository,
     id: &ObjectId,
     buf: &mut Vec<u8>,
@@ -69,7 +76,7 @@ pub(crate) fn walk(
         if !seen.insert(tree) {
             continue;
         }
-        match entries(repo, &tree, &mut buf) {
+        match entries_with(repo, &tree, &mut buf) {
             Ok(list) => {
                 for (name, mode, id) in list {
                     let path = join(&prefix, &name);
@@ -87,19 +94,6 @@ pub(crate) fn walk(
             }),
         }
     }
-}
-
-/// Every non-tree entry under `root`, by path.
-pub(crate) fn flatten(
-    repo: &gix::Repository,
-    root: ObjectId,
-    problems: &mut Vec<Problem>,
-) -> HashMap<Vec<u8>, Entry> {
-    let mut map = HashMap::new();
-    walk(repo, root, &mut HashSet::new(), problems, |entry| {
-        map.insert(entry.path.clone(), entry);
-    });
-    map
 }
 
 /// A path whose entry differs between two trees.
@@ -126,7 +120,7 @@ pub(crate) fn diff(
         }
         let mut list = |id: Option<ObjectId>| -> HashMap<Vec<u8>, (EntryMode, ObjectId)> {
             let Some(id) = id else { return HashMap::new() };
-            match entries(repo, &id, &mut buf) {
+            match entries_with(repo, &id, &mut buf) {
                 Ok(list) => list.into_iter().map(|(n, m, i)| (n, (m, i))).collect(),
                 Err(problem) => {
                     problems.push(Problem {
@@ -186,7 +180,7 @@ pub(crate) fn lookup(
     let mut tree = root;
     let mut components = path.split(|&b| b == b'/').peekable();
     while let Some(name) = components.next() {
-        let list = match entries(repo, &tree, &mut buf) {
+        let list = match entries_with(repo, &tree, &mut buf) {
             Ok(list) => list,
             Err(problem) => {
                 problems.push(Problem {
