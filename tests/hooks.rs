@@ -24,8 +24,9 @@ fn bin() -> &'static Path {
 
 /// PATH with the binary's directory first.
 fn path_with_bin() -> OsString {
-    let dirs = std::iter::once(bin().parent().unwrap().to_path_buf())
-        .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs =
+        std::iter::once(bin().parent().unwrap().to_path_buf()).chain(std::env::split_paths(&path));
     std::env::join_paths(dirs).unwrap()
 }
 
@@ -46,7 +47,9 @@ fn git_run(repo: &Repo, find: Find, args: &[&str]) -> Run {
         .env_remove("KEYHOUND");
     match find {
         Find::Path => cmd.env("PATH", path_with_bin()),
-        Find::Env => cmd.env("PATH", path_without_keyhound()).env("KEYHOUND", bin()),
+        Find::Env => cmd
+            .env("PATH", path_without_keyhound())
+            .env("KEYHOUND", bin()),
     };
     run_in(repo.path(), &mut cmd)
 }
@@ -80,7 +83,11 @@ fn assert_no_secret(run: &Run) {
 
 /// The commit (or merge) was refused by the keyhound hook, with a redacted report.
 fn assert_commit_refused(run: &Run, what: &str) {
-    assert_ne!(run.code, 0, "{what} is refused:\n{}\n{}", run.stdout, run.stderr);
+    assert_ne!(
+        run.code, 0,
+        "{what} is refused:\n{}\n{}",
+        run.stdout, run.stderr
+    );
     assert!(
         run.stderr.contains("keyhound: commit refused") && run.stderr.contains("--no-verify"),
         "{what}: the hook says why and how to override:\n{}",
@@ -90,13 +97,19 @@ fn assert_commit_refused(run: &Run, what: &str) {
 }
 
 fn assert_ok(run: &Run, what: &str) {
-    assert_eq!(run.code, 0, "{what} succeeds:\n{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "{what} succeeds:\n{}\n{}",
+        run.stdout, run.stderr
+    );
 }
 
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o111 == 0o111).unwrap_or(false)
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o111 == 0o111)
+        .unwrap_or(false)
 }
 
 #[cfg(not(unix))]
@@ -124,9 +137,16 @@ fn install_hook_then_a_real_commit_of_a_key_is_refused() {
     let run = install_hook(repo.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let hook = repo.path().join(".git/hooks/pre-commit");
-    assert!(run.stdout.contains("installed") && run.stdout.contains("pre-commit"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("installed") && run.stdout.contains("pre-commit"),
+        "{}",
+        run.stdout
+    );
     assert!(is_executable(&hook), "{} is executable", hook.display());
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), shipped_hook("pre-commit"));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        shipped_hook("pre-commit")
+    );
     // Installing again over our own hook is fine.
     assert_eq!(install_hook(repo.path(), &[]).code, 0);
 
@@ -136,8 +156,16 @@ fn install_hook_then_a_real_commit_of_a_key_is_refused() {
         repo.git(&["add", "config/credentials"]);
         let run = git_run(&repo, find, &["commit", "-m", "add credentials"]);
         assert_commit_refused(&run, &format!("{find:?}: a staged key"));
-        assert!(run.stderr.contains("config/credentials:2"), "{find:?}: the finding is listed:\n{}", run.stderr);
-        assert!(run.stderr.contains(KEY_ID), "{find:?}: the key id is shown:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("config/credentials:2"),
+            "{find:?}: the finding is listed:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(KEY_ID),
+            "{find:?}: the key id is shown:\n{}",
+            run.stderr
+        );
         assert_eq!(head(&repo), before, "{find:?}: nothing was committed");
 
         // Take it out again; a clean change commits.
@@ -162,11 +190,22 @@ fn the_hook_fails_closed_when_keyhound_cannot_be_found() {
         .env("PATH", path_without_keyhound())
         .env("KEYHOUND", repo.path().join("no-such-keyhound"));
     let run = run_in(repo.path(), &mut cmd);
-    assert_ne!(run.code, 0, "a commit without the check is refused: {}", run.stderr);
-    assert!(run.stderr.contains("not found") && run.stderr.contains("--no-verify"), "{}", run.stderr);
+    assert_ne!(
+        run.code, 0,
+        "a commit without the check is refused: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("not found") && run.stderr.contains("--no-verify"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(head(&repo), before);
     // --no-verify is the documented way around it.
-    assert_ok(&git_run(&repo, Find::Env, &["commit", "--no-verify", "-m", "clean"]), "--no-verify");
+    assert_ok(
+        &git_run(&repo, Find::Env, &["commit", "--no-verify", "-m", "clean"]),
+        "--no-verify",
+    );
 }
 
 #[test]
@@ -178,7 +217,10 @@ fn commit_all_scans_git_s_temporary_index() {
     let before = head(&repo);
 
     // Only the work tree has the key: .git/index is clean, index.lock is not.
-    repo.write("app.ini", format!("[app]\nname = x\n{}", credentials_file()));
+    repo.write(
+        "app.ini",
+        format!("[app]\nname = x\n{}", credentials_file()),
+    );
     let run = git_run(&repo, Find::Path, &["commit", "-am", "update"]);
     assert_commit_refused(&run, "git commit -am with a key in a tracked file");
     assert!(run.stderr.contains("app.ini:4"), "{}", run.stderr);
@@ -186,7 +228,10 @@ fn commit_all_scans_git_s_temporary_index() {
 
     // A clean modification commits the same way.
     repo.write("app.ini", "[app]\nname = y\n");
-    assert_ok(&git_run(&repo, Find::Path, &["commit", "-am", "update"]), "a clean commit -am");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["commit", "-am", "update"]),
+        "a clean commit -am",
+    );
 }
 
 #[test]
@@ -207,7 +252,10 @@ fn commit_of_paths_scans_git_s_next_index() {
 
     // The key left in app.ini's work tree copy is not part of `git commit other.txt`.
     repo.write("other.txt", "changed\n");
-    assert_ok(&git_run(&repo, Find::Env, &["commit", "-m", "other", "other.txt"]), "git commit other.txt");
+    assert_ok(
+        &git_run(&repo, Find::Env, &["commit", "-m", "other", "other.txt"]),
+        "git commit other.txt",
+    );
     assert_eq!(repo.git(&["show", "HEAD:app.ini"]), "[app]");
 
     // Nor is a key staged in another file: `git commit <path>` leaves it out of the commit,
@@ -217,7 +265,10 @@ fn commit_of_paths_scans_git_s_next_index() {
     repo.write("other.txt", "changed again\n");
     let run = git_run(&repo, Find::Env, &["commit", "-m", "other", "other.txt"]);
     assert_ok(&run, "git commit other.txt with a key staged elsewhere");
-    assert!(repo.git(&["ls-tree", "-r", "--name-only", "HEAD"]).lines().all(|p| p != "staged.env"));
+    assert!(repo
+        .git(&["ls-tree", "-r", "--name-only", "HEAD"])
+        .lines()
+        .all(|p| p != "staged.env"));
 }
 
 #[test]
@@ -225,19 +276,29 @@ fn partially_staged_files_are_judged_by_the_index() {
     // The key is staged, then removed from the work tree only: the commit would record it.
     let repo = repo_with_hook();
     let before = head(&repo);
-    repo.write("app.ini", format!("[app]\nname = x\n{}", credentials_file()));
+    repo.write(
+        "app.ini",
+        format!("[app]\nname = x\n{}", credentials_file()),
+    );
     repo.git(&["add", "app.ini"]);
     repo.write("app.ini", "[app]\nname = x\n");
     let run = git_run(&repo, Find::Path, &["commit", "-m", "app"]);
     assert_commit_refused(&run, "a key staged but gone from the work tree");
-    assert!(run.stderr.contains("app.ini:4"), "the line is the index version's: {}", run.stderr);
+    assert!(
+        run.stderr.contains("app.ini:4"),
+        "the line is the index version's: {}",
+        run.stderr
+    );
     assert_eq!(head(&repo), before);
 
     // The inverse: the key only in an unstaged edit; the commit records the clean version.
     let repo = repo_with_hook();
     repo.write("app.ini", "[app]\nname = x\n");
     repo.git(&["add", "app.ini"]);
-    repo.write("app.ini", format!("[app]\nname = x\n{}", credentials_file()));
+    repo.write(
+        "app.ini",
+        format!("[app]\nname = x\n{}", credentials_file()),
+    );
     let run = git_run(&repo, Find::Path, &["commit", "-m", "app"]);
     assert_ok(&run, "a key only in the work tree");
     assert!(!repo.git(&["show", "HEAD:app.ini"]).contains(KEY_ID));
@@ -248,11 +309,21 @@ fn a_commit_in_a_linked_worktree_is_checked() {
     let repo = repo_with_hook();
     let worktree = temp_dir();
     let wt_path = worktree.path().join("wt");
-    repo.git(&["worktree", "add", "-q", "-b", "wt", wt_path.to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "wt",
+        wt_path.to_str().unwrap(),
+    ]);
     write(&wt_path, "config/.env", credentials_file());
     let in_wt = |args: &[&str]| {
         let mut cmd = repo.git_command(args);
-        cmd.current_dir(&wt_path).stdin(Stdio::null()).env("PATH", path_with_bin()).env_remove("KEYHOUND");
+        cmd.current_dir(&wt_path)
+            .stdin(Stdio::null())
+            .env("PATH", path_with_bin())
+            .env_remove("KEYHOUND");
         run_in(&wt_path, &mut cmd)
     };
     assert_ok(&in_wt(&["add", "config/.env"]), "git add");
@@ -274,9 +345,17 @@ fn install_hook_never_clobbers_a_different_hook_without_force() {
 
     let run = install_hook(repo.path(), &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains(".git/hooks/pre-commit"), "the file is named: {}", run.stderr);
+    assert!(
+        run.stderr.contains(".git/hooks/pre-commit"),
+        "the file is named: {}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs, "their hook is kept");
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        theirs,
+        "their hook is kept"
+    );
 
     // Nor is a pre-commit hook written when the pre-push one is in the way.
     let repo2 = Repo::init();
@@ -284,17 +363,29 @@ fn install_hook_never_clobbers_a_different_hook_without_force() {
     let run = install_hook(repo2.path(), &["--pre-push"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(".git/hooks/pre-push"), "{}", run.stderr);
-    assert!(!repo2.path().join(".git/hooks/pre-commit").exists(), "all or nothing");
-    assert_eq!(std::fs::read_to_string(repo2.path().join(".git/hooks/pre-push")).unwrap(), theirs);
+    assert!(
+        !repo2.path().join(".git/hooks/pre-commit").exists(),
+        "all or nothing"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo2.path().join(".git/hooks/pre-push")).unwrap(),
+        theirs
+    );
 
     // --force replaces it, and the replacement works.
     let run = install_hook(repo.path(), &["--force"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), shipped_hook("pre-commit"));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        shipped_hook("pre-commit")
+    );
     assert!(is_executable(&hook));
     repo.write("creds", credentials_file());
     repo.git(&["add", "creds"]);
-    assert_commit_refused(&git_run(&repo, Find::Path, &["commit", "-m", "creds"]), "after --force");
+    assert_commit_refused(
+        &git_run(&repo, Find::Path, &["commit", "-m", "creds"]),
+        "after --force",
+    );
 }
 
 #[test]
@@ -309,13 +400,21 @@ fn install_hook_honours_core_hooks_path_relative_to_the_work_tree() {
     let run = install_hook(&repo.path().join("src/lib"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let hook = repo.path().join(".githooks/pre-commit");
-    assert!(is_executable(&hook), "{} is installed: {}", hook.display(), run.stdout);
+    assert!(
+        is_executable(&hook),
+        "{} is installed: {}",
+        hook.display(),
+        run.stdout
+    );
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
     assert!(!repo.path().join("src/lib/.githooks").exists());
 
     // git runs it from there.
     let before = head(&repo);
-    repo.write("src/settings.py", format!("AWS_ACCESS_KEY_ID = '{KEY_ID}'\nAWS_SECRET_ACCESS_KEY = '{SECRET}'\n"));
+    repo.write(
+        "src/settings.py",
+        format!("AWS_ACCESS_KEY_ID = '{KEY_ID}'\nAWS_SECRET_ACCESS_KEY = '{SECRET}'\n"),
+    );
     repo.git(&["add", "src/settings.py"]);
     let run = git_run(&repo, Find::Path, &["commit", "-m", "settings"]);
     assert_commit_refused(&run, "a commit with core.hooksPath");
@@ -326,11 +425,17 @@ fn install_hook_honours_core_hooks_path_relative_to_the_work_tree() {
     let hooks = temp_dir();
     repo.git(&["config", "core.hooksPath", hooks.path().to_str().unwrap()]);
     let elsewhere = temp_dir();
-    let run = install_hook(elsewhere.path(), &["--repo", repo.path().to_str().unwrap(), "--pre-push"]);
+    let run = install_hook(
+        elsewhere.path(),
+        &["--repo", repo.path().to_str().unwrap(), "--pre-push"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(is_executable(&hooks.path().join("pre-commit")));
     assert!(is_executable(&hooks.path().join("pre-push")));
-    assert_eq!(std::fs::read_to_string(hooks.path().join("pre-push")).unwrap(), shipped_hook("pre-push"));
+    assert_eq!(
+        std::fs::read_to_string(hooks.path().join("pre-push")).unwrap(),
+        shipped_hook("pre-push")
+    );
 }
 
 // --- merges ------------------------------------------------------------------------------
@@ -364,13 +469,25 @@ fn a_key_added_while_resolving_a_merge_conflict_is_refused() {
     assert_commit_refused(&run, "a merge resolution that adds a key");
     assert!(run.stderr.contains("a.txt:3"), "{}", run.stderr);
     assert_eq!(head(&repo), before);
-    assert!(repo.path().join(".git/MERGE_HEAD").exists(), "the merge is still in progress");
+    assert!(
+        repo.path().join(".git/MERGE_HEAD").exists(),
+        "the merge is still in progress"
+    );
 
     // A clean resolution concludes the merge.
     repo.write("a.txt", "main and side\n");
     repo.git(&["add", "a.txt"]);
-    assert_ok(&git_run(&repo, Find::Path, &["commit", "--no-edit"]), "a clean resolution");
-    assert_eq!(repo.git(&["rev-list", "--parents", "-n1", "HEAD"]).split(' ').count(), 3, "a merge commit");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["commit", "--no-edit"]),
+        "a clean resolution",
+    );
+    assert_eq!(
+        repo.git(&["rev-list", "--parents", "-n1", "HEAD"])
+            .split(' ')
+            .count(),
+        3,
+        "a merge commit"
+    );
 }
 
 #[test]
@@ -379,21 +496,34 @@ fn a_clean_merge_bringing_a_key_is_refused_by_pre_merge_commit() {
     repo.write("README.md", "hello\n");
     repo.commit_all("init");
     install(&repo, &[]);
-    // pre-merge-commit is the same script: git runs it for merges that do not conflict.
-    std::fs::copy(repo.path().join(".git/hooks/pre-commit"), repo.path().join(".git/hooks/pre-merge-commit")).unwrap();
+    // install-hook writes pre-merge-commit too: git runs it for merges that do not conflict.
+    assert_eq!(
+        std::fs::read(repo.path().join(".git/hooks/pre-merge-commit")).unwrap(),
+        std::fs::read(repo.path().join(".git/hooks/pre-commit")).unwrap(),
+    );
 
     repo.git(&["checkout", "-q", "-b", "side"]);
     repo.write("deploy/creds.ini", credentials_file());
     repo.git(&["add", "-A"]);
     // Committed deliberately past the hook, as a fetched branch would arrive.
-    assert_ok(&git_run(&repo, Find::Path, &["commit", "--no-verify", "-m", "creds"]), "--no-verify");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["commit", "--no-verify", "-m", "creds"]),
+        "--no-verify",
+    );
     repo.git(&["checkout", "-q", "main"]);
     repo.write("main.txt", "main work\n");
     repo.git(&["add", "main.txt"]);
-    assert_ok(&git_run(&repo, Find::Path, &["commit", "-m", "main work"]), "a clean commit");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["commit", "-m", "main work"]),
+        "a clean commit",
+    );
     let before = head(&repo);
 
-    let run = git_run(&repo, Find::Path, &["merge", "--no-ff", "--no-edit", "side"]);
+    let run = git_run(
+        &repo,
+        Find::Path,
+        &["merge", "--no-ff", "--no-edit", "side"],
+    );
     assert_commit_refused(&run, "git merge --no-ff of a branch with a key");
     assert!(run.stderr.contains("deploy/creds.ini:2"), "{}", run.stderr);
     assert_eq!(head(&repo), before, "no merge commit");
@@ -402,7 +532,11 @@ fn a_clean_merge_bringing_a_key_is_refused_by_pre_merge_commit() {
     // the reason the same script is installed under both names.
     repo.git(&["merge", "--abort"]);
     std::fs::remove_file(repo.path().join(".git/hooks/pre-merge-commit")).unwrap();
-    let run = git_run(&repo, Find::Path, &["merge", "--no-ff", "--no-edit", "side"]);
+    let run = git_run(
+        &repo,
+        Find::Path,
+        &["merge", "--no-ff", "--no-edit", "side"],
+    );
     assert_ok(&run, "the merge without pre-merge-commit");
     assert_ne!(head(&repo), before);
 }
@@ -427,7 +561,10 @@ fn repo_with_remote() -> (Repo, tempfile::TempDir) {
     install(&repo, &["--pre-push"]);
     let hook = repo.path().join(".git/hooks/pre-push");
     assert!(is_executable(&hook));
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), shipped_hook("pre-push"));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        shipped_hook("pre-push")
+    );
     (repo, remote)
 }
 
@@ -439,7 +576,10 @@ fn remote_ref(remote: &Path, name: &str) -> Option<String> {
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .unwrap();
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 fn assert_push_refused(run: &Run, what: &str) {
@@ -448,6 +588,12 @@ fn assert_push_refused(run: &Run, what: &str) {
         run.stderr.contains("keyhound: push refused") && run.stderr.contains("--no-verify"),
         "{what}: the hook says why:\n{}",
         run.stderr
+    );
+    // git passes a pre-push hook's stdout through as its own, which `--porcelain` readers parse.
+    assert!(
+        !run.stdout.contains("aws-credential"),
+        "the report is on stderr, not stdout:\n{}",
+        run.stdout
     );
     assert_no_secret(run);
 }
@@ -464,17 +610,36 @@ fn commit_unchecked(repo: &Repo, path: &str, contents: &str, message: &str) -> S
 fn pre_push_refuses_new_commits_that_add_a_key() {
     let (repo, remote) = repo_with_remote();
     // The first push of a branch, with no remote-tracking branch yet.
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]), "a clean first push");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]),
+        "a clean first push",
+    );
     let pushed = head(&repo);
-    assert_eq!(remote_ref(remote.path(), "main").as_deref(), Some(pushed.as_str()));
+    assert_eq!(
+        remote_ref(remote.path(), "main").as_deref(),
+        Some(pushed.as_str())
+    );
 
     // A key added, then removed again: the pushed commits still publish it.
     commit_unchecked(&repo, "config/credentials", &credentials_file(), "add key");
-    commit_unchecked(&repo, "config/credentials", "[default]\nregion = eu-west-1\n", "remove key");
+    commit_unchecked(
+        &repo,
+        "config/credentials",
+        "[default]\nregion = eu-west-1\n",
+        "remove key",
+    );
     let run = git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]);
     assert_push_refused(&run, "a push of a commit that adds a key");
-    assert!(run.stderr.contains("config/credentials:2"), "{}", run.stderr);
-    assert_eq!(remote_ref(remote.path(), "main").as_deref(), Some(pushed.as_str()), "nothing was pushed");
+    assert!(
+        run.stderr.contains("config/credentials:2"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        remote_ref(remote.path(), "main").as_deref(),
+        Some(pushed.as_str()),
+        "nothing was pushed"
+    );
 
     // Through KEYHOUND as well.
     let run = git_run(&repo, Find::Env, &["push", "-q", "origin", "main"]);
@@ -482,15 +647,26 @@ fn pre_push_refuses_new_commits_that_add_a_key() {
 
     // Rewritten out of the branch, the push passes.
     repo.git(&["reset", "-q", "--hard", &pushed]);
-    commit_unchecked(&repo, "config/credentials", "[default]\nregion = eu-west-1\n", "config");
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]), "a clean push");
+    commit_unchecked(
+        &repo,
+        "config/credentials",
+        "[default]\nregion = eu-west-1\n",
+        "config",
+    );
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]),
+        "a clean push",
+    );
     assert_eq!(remote_ref(remote.path(), "main"), Some(head(&repo)));
 }
 
 #[test]
 fn pre_push_checks_new_branches_and_every_pushed_ref() {
     let (repo, remote) = repo_with_remote();
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]), "a clean first push");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]),
+        "a clean first push",
+    );
 
     // A new branch whose own commit adds a key.
     repo.git(&["checkout", "-q", "-b", "z-feature"]);
@@ -503,9 +679,17 @@ fn pre_push_checks_new_branches_and_every_pushed_ref() {
     // Two refs in one push: the clean one first, the key in the second.
     repo.git(&["checkout", "-q", "-b", "a-clean", "main"]);
     commit_unchecked(&repo, "docs/a.md", "docs\n", "docs");
-    let run = git_run(&repo, Find::Path, &["push", "-q", "origin", "a-clean", "z-feature"]);
+    let run = git_run(
+        &repo,
+        Find::Path,
+        &["push", "-q", "origin", "a-clean", "z-feature"],
+    );
     assert_push_refused(&run, "a push of a clean ref and a ref with a key");
-    assert!(run.stderr.contains("z-feature"), "the ref is named: {}", run.stderr);
+    assert!(
+        run.stderr.contains("z-feature"),
+        "the ref is named: {}",
+        run.stderr
+    );
     assert_eq!(remote_ref(remote.path(), "z-feature"), None);
 
     // A tag on the key's commit is refused as well.
@@ -514,8 +698,18 @@ fn pre_push_checks_new_branches_and_every_pushed_ref() {
     assert_push_refused(&run, "an annotated tag on a commit with a key");
 
     // Deleting a remote branch publishes nothing.
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "a-clean"]), "a clean new branch");
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "--delete", "a-clean"]), "a deletion");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "a-clean"]),
+        "a clean new branch",
+    );
+    assert_ok(
+        &git_run(
+            &repo,
+            Find::Path,
+            &["push", "-q", "origin", "--delete", "a-clean"],
+        ),
+        "a deletion",
+    );
     assert_eq!(remote_ref(remote.path(), "a-clean"), None);
 }
 
@@ -524,27 +718,46 @@ fn pre_push_lets_through_commits_a_remote_already_has() {
     let (repo, remote) = repo_with_remote();
     // The key reached the remote deliberately, past the hook.
     commit_unchecked(&repo, "config/credentials", &credentials_file(), "add key");
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "--no-verify", "origin", "main"]), "--no-verify");
+    assert_ok(
+        &git_run(
+            &repo,
+            Find::Path,
+            &["push", "-q", "--no-verify", "origin", "main"],
+        ),
+        "--no-verify",
+    );
 
     // A new branch at a commit origin/main has: nothing new is published.
     repo.git(&["branch", "copy", "main"]);
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "copy"]), "a new branch of pushed commits");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "copy"]),
+        "a new branch of pushed commits",
+    );
     assert_eq!(remote_ref(remote.path(), "copy"), Some(head(&repo)));
 
     // A clean commit on top is all an update sends.
     commit_unchecked(&repo, "docs/a.md", "docs\n", "docs");
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]), "a clean update");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]),
+        "a clean update",
+    );
 
     // A new branch based on it, with a new clean commit: only that commit is scanned.
     repo.git(&["checkout", "-q", "-b", "topic"]);
     commit_unchecked(&repo, "docs/b.md", "more docs\n", "docs");
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "topic"]), "a new branch on pushed commits");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "topic"]),
+        "a new branch on pushed commits",
+    );
 }
 
 #[test]
 fn pre_push_of_a_forced_update_over_an_unknown_remote_commit_is_still_checked() {
     let (repo, remote) = repo_with_remote();
-    assert_ok(&git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]), "a clean first push");
+    assert_ok(
+        &git_run(&repo, Find::Path, &["push", "-q", "origin", "main"]),
+        "a clean first push",
+    );
     let base = head(&repo);
 
     // Someone else moves origin/main to a commit this clone has never seen.
@@ -578,9 +791,29 @@ fn pre_push_of_a_forced_update_over_an_unknown_remote_commit_is_still_checked() 
 
     // Our forced push names their commit as the remote's: the hook cannot use it as a base.
     commit_unchecked(&repo, "config/credentials", &credentials_file(), "add key");
-    let run = git_run(&repo, Find::Path, &["push", "-q", "--force", "origin", "main"]);
+    let run = git_run(
+        &repo,
+        Find::Path,
+        &["push", "-q", "--force", "origin", "main"],
+    );
     assert_push_refused(&run, "a forced push over an unknown commit");
-    assert_eq!(remote_ref(remote.path(), "main"), Some(theirs));
+    assert!(
+        run.stderr.contains("refused (exit 1)"),
+        "for the key, not for the unknown base: {}",
+        run.stderr
+    );
+    assert_eq!(remote_ref(remote.path(), "main"), Some(theirs.clone()));
+
+    // The same forced push without the key goes through.
+    repo.git(&["reset", "-q", "--hard", &base]);
+    commit_unchecked(&repo, "ours.txt", "ours\n", "ours");
+    let run = git_run(
+        &repo,
+        Find::Path,
+        &["push", "-q", "--force", "origin", "main"],
+    );
+    assert_ok(&run, "a clean forced push over an unknown commit");
+    assert_eq!(remote_ref(remote.path(), "main"), Some(head(&repo)));
 }
 
 // --- the pre-commit framework ----------------------------------------------------------------
@@ -588,11 +821,17 @@ fn pre_push_of_a_forced_update_over_an_unknown_remote_commit_is_still_checked() 
 /// Installs pre-commit from PyPI into a venv at `venv`; returns its `pre-commit`.
 fn install_pre_commit(venv: &Path) -> Result<PathBuf, String> {
     let run = |cmd: &mut Command| -> Result<(), String> {
-        let output = cmd.stdin(Stdio::null()).output().map_err(|err| format!("{cmd:?}: {err}"))?;
+        let output = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| format!("{cmd:?}: {err}"))?;
         if output.status.success() {
             Ok(())
         } else {
-            Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
         }
     };
     run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
@@ -614,7 +853,13 @@ fn install_pre_commit(venv: &Path) -> Result<PathBuf, String> {
 fn snapshot_of_this_repository() -> Repo {
     let root = repo_root();
     let output = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(&root)
         .env("GIT_OPTIONAL_LOCKS", "0")
         .output()
@@ -630,7 +875,9 @@ fn snapshot_of_this_repository() -> Repo {
     for name in output.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
         let name = std::str::from_utf8(name).expect("UTF-8 paths in this repository");
         let from = root.join(name);
-        let Ok(meta) = std::fs::symlink_metadata(&from) else { continue }; // deleted, not yet staged
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            continue;
+        }; // deleted, not yet staged
         if !meta.is_file() {
             continue;
         }
@@ -663,13 +910,16 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     repo.write("README.md", "hello\n");
     repo.commit_all("init");
     let try_repo = |repo: &Repo| {
-        let mut cmd = Command::new(&pre_commit);
-        cmd.arg("try-repo")
+        // cargo install takes minutes on a cold target dir: at the lowest priority, so that
+        // the tests running beside it keep their pace.
+        let mut cmd = Command::new("nice");
+        cmd.args(["-n", "19"])
+            .arg(&pre_commit)
+            .arg("try-repo")
             .arg(hook_repo.path())
             .args(["keyhound", "--verbose", "--color", "never"])
             .stdin(Stdio::null())
             .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
-            .env("CARGO_TARGET_DIR", &target)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env_remove("KEYHOUND")
@@ -678,11 +928,16 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
         // Cargo's variables for this test process are not the install's.
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
-            if name.starts_with("CARGO_") && name != "CARGO_HOME" || name == "CARGO" || name == "RUSTFLAGS" {
+            if (name.starts_with("CARGO_") && name != "CARGO_HOME") || name == "CARGO" {
                 cmd.env_remove(&*name);
             }
         }
         cmd.env("CARGO_TARGET_DIR", &target);
+        // A quick, unoptimised build: the hook only has to run on a tiny repository.
+        cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "64")
+            .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true");
         run_in(repo.path(), &mut cmd)
     };
 
@@ -690,9 +945,21 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     repo.git(&["add", "config/credentials"]);
     let run = try_repo(&repo);
     let first = started.elapsed();
-    assert_eq!(run.code, 1, "a staged key fails the hook:\n{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("keyhound") && run.stdout.contains("Failed"), "{}", run.stdout);
-    assert!(run.stdout.contains("config/credentials:2"), "the finding is listed:\n{}", run.stdout);
+    assert_eq!(
+        run.code, 1,
+        "a staged key fails the hook:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("keyhound") && run.stdout.contains("Failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("config/credentials:2"),
+        "the finding is listed:\n{}",
+        run.stdout
+    );
     assert_no_secret(&run);
 
     // A clean staged change passes.
@@ -701,7 +968,11 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     repo.write("src/app.py", "print('hello')\n");
     repo.git(&["add", "src/app.py"]);
     let run = try_repo(&repo);
-    assert_eq!(run.code, 0, "a clean change passes:\n{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "a clean change passes:\n{}\n{}",
+        run.stdout, run.stderr
+    );
     assert!(run.stdout.contains("Passed"), "{}", run.stdout);
     eprintln!(
         "pre-commit try-repo: pip install {installed:?}, first run (cargo install) {:?}, total {:?}",

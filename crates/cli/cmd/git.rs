@@ -49,8 +49,14 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             let repo = keyhound_git::open(&args.repo)?;
             let options = options(&args.output);
             // The pre-commit framework's pre-push stage names the pushed range this way.
-            if let Some(range) = pre_commit_push_range() {
-                return match keyhound_git::range(&repo, &range, &scanner, &options) {
+            if let Some(push) = pre_commit_push() {
+                let result = match &push {
+                    Push::Range(range) => keyhound_git::range(&repo, range, &scanner, &options),
+                    Push::NewBranch(branch) => {
+                        keyhound_git::range_not_remotes(&repo, branch, &scanner, &options)
+                    }
+                };
+                return match result {
                     Ok(outcome) => finish(outcome, &args.output, &scanner, started),
                     Err(err) => {
                         eprintln!("keyhound: error: {err}");
@@ -83,15 +89,25 @@ fn finish(
     emit(&report, output, scanner.rules())
 }
 
-/// `FROM..TO` when run by the pre-commit framework in its pre-push stage.
-fn pre_commit_push_range() -> Option<String> {
-    let from = std::env::var("PRE_COMMIT_FROM_REF")
-        .ok()
-        .filter(|v| !v.is_empty())?;
-    let to = std::env::var("PRE_COMMIT_TO_REF")
-        .ok()
-        .filter(|v| !v.is_empty())?;
-    Some(format!("{from}..{to}"))
+/// What the pre-commit framework's pre-push stage asks to be checked.
+enum Push {
+    /// `FROM..TO`: the pushed commits on top of what the remote has.
+    Range(String),
+    /// A branch whose history the remote has none of (a push that includes a root
+    /// commit): pre-commit then names only the branch.
+    NewBranch(String),
+}
+
+/// Reads the pre-commit framework's pre-push variables, if it set them.
+fn pre_commit_push() -> Option<Push> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
+        (Some(from), Some(to)) => Some(Push::Range(format!("{from}..{to}"))),
+        _ => {
+            var("PRE_COMMIT_REMOTE_BRANCH")?;
+            var("PRE_COMMIT_LOCAL_BRANCH").map(Push::NewBranch)
+        }
+    }
 }
 
 fn options(output: &OutputArgs) -> ScanOptions {

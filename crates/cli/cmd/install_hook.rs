@@ -17,7 +17,9 @@ pub fn run(args: &InstallHookArgs) -> anyhow::Result<ExitCode> {
     let repo = keyhound_git::open(&args.repo)?;
     let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut hooks = vec![("pre-commit", PRE_COMMIT)];
+    // git runs pre-merge-commit, not pre-commit, for a merge that does not conflict: the
+    // same scan covers both.
+    let mut hooks = vec![("pre-commit", PRE_COMMIT), ("pre-merge-commit", PRE_COMMIT)];
     if args.pre_push {
         hooks.push(("pre-push", PRE_PUSH));
     }
