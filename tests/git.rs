@@ -531,3 +531,68 @@ fn a_malicious_repository_config_never_runs_its_programs() {
     let _ = repo.git_command(&["diff", "HEAD~1"]).output();
     assert!(marker.exists(), "the hostile config is live for git");
 }
+
+#[test]
+fn staged_delete_only_and_amend_only_commits_scan_nothing() {
+    let repo = Repo::init();
+    for i in 0..200 {
+        repo.write(&format!("src/f{i}.txt"), format!("{i}\n"));
+    }
+    repo.write("old/creds.ini", credentials_file());
+    repo.commit_all("history holds a key");
+    repo.git(&["rm", "-q", "src/f7.txt"]);
+    let (run, json) = staged(&repo, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        json["stats"]["git"]["blobs"], 0,
+        "a deletion adds nothing to read"
+    );
+    repo.git(&["commit", "-q", "-m", "delete"]);
+    // An amend that only rewords: the index equals HEAD.
+    let (run, json) = staged(&repo, &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(json["stats"]["git"]["blobs"], 0);
+}
+
+#[test]
+fn range_cost_follows_the_range_not_the_history() {
+    // 2000 commits of history, then a 10-commit pull request.
+    let repo = Repo::init();
+    let mut import = String::new();
+    for i in 0..2000 {
+        let data = format!("version {i}\n");
+        // Successive commits to one branch in one stream chain onto each other.
+        import.push_str(&format!(
+            "commit refs/heads/main\ncommitter Dev <dev@example.com> {} +0000\ndata 2\nc\nM 100644 inline src/f{}.txt\ndata {}\n{data}\n",
+            1_700_000_000 + i,
+            i % 50,
+            data.len()
+        ));
+    }
+    let mut child = repo
+        .git_command(&["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(import.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&["checkout", "-q", "-f", "main"]);
+    let base = repo.git(&["rev-parse", "HEAD"]);
+    for i in 0..10 {
+        repo.write(&format!("pr/change{i}.txt"), format!("change {i}\n"));
+        repo.commit_all(&format!("pr {i}"));
+    }
+    let (run, json) = repo.keyhound_json(&["git", "range", &format!("{base}..HEAD")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json["stats"]["git"]["commits"], 10);
+    assert_eq!(
+        json["stats"]["git"]["blobs"], 10,
+        "only the range's blobs are read"
+    );
+}
