@@ -319,3 +319,76 @@ fn a_real_key_id_next_to_the_example_secret_is_still_reported() {
         vec!["config.ini:1:access-key-id", "config.ini:2:example"]
     );
 }
+
+#[test]
+fn inline_comments_suppress_and_are_counted_and_listed_on_request() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "tests/fixture.py",
+        format!(
+            "ID = '{KEY_ID}'  # keyhound:allow\n# keyhound:allow-next-line\nOTHER = '{KEY_ID_2}'\nLEGACY = 'AKIAFJXNMR6TZAPCKW37'  # gitleaks:allow\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "conf/app.yml",
+        "key: AKIAJW2PXZCQRJFHSEZU # pragma: allowlist secret\n",
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "everything is allowed: {}", run.stderr);
+    assert_eq!(json["stats"]["suppressed"], 4);
+    assert!(
+        json.get("suppressed").is_none(),
+        "not listed without --show-suppressed"
+    );
+    assert!(run.stderr.contains("4 suppressed inline"), "{}", run.stderr);
+
+    let (_, json) = scan_json(dir.path(), &["--show-suppressed", "."]);
+    let mut listed: Vec<String> = json["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} line {}",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["suppressed_by"]["marker"].as_str().unwrap(),
+                f["suppressed_by"]["line"]
+            )
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        vec![
+            "conf/app.yml:1 pragma: allowlist secret line 1",
+            "tests/fixture.py:1 keyhound:allow line 1",
+            "tests/fixture.py:3 keyhound:allow-next-line line 2",
+            "tests/fixture.py:4 gitleaks:allow line 4",
+        ]
+    );
+    let human = scan(dir.path(), &["--show-suppressed", "."]);
+    assert!(
+        human.stdout.contains("tests/fixture.py:3:10 HIGH access-key-id [aws-access-key-id]: keyhound:allow-next-line on line 2"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn inline_comments_work_in_git_scans_too() {
+    let repo = Repo::init();
+    repo.write("a.txt", "a\n");
+    repo.commit_all("init");
+    repo.write(
+        "test_data.py",
+        format!("KEY = '{KEY_ID}'  # keyhound:allow\nREAL = '{KEY_ID_2}'\n"),
+    );
+    repo.git(&["add", "-A"]);
+    let (run, json) = repo.keyhound_json(&["git", "staged"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(finding_keys(&json), vec!["test_data.py:2:access-key-id"]);
+    assert_eq!(json["stats"]["suppressed"], 1);
+}

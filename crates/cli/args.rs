@@ -159,6 +159,12 @@ pub struct OutputArgs {
     #[arg(long)]
     pub fail_on_examples: bool,
 
+    /// List the findings that inline comments suppressed (`keyhound:allow`,
+    /// `keyhound:allow-next-line`, `gitleaks:allow`, `pragma: allowlist secret`), and why.
+    /// They are always counted in the summary.
+    #[arg(long)]
+    pub show_suppressed: bool,
+
     /// Number of scanning threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
 use ignore::{WalkBuilder, WalkState};
-use keyhound_core::{Finding, Scanner, Scratch};
+use keyhound_core::{inline_allowance, Allowance, Finding, Scanner, Scratch};
 
 /// What the walk tells the collector.
 pub enum Event {
@@ -15,6 +15,8 @@ pub enum Event {
         path: PathBuf,
         bytes: u64,
         findings: Vec<Finding>,
+        /// Findings an inline comment allowed, with the marker.
+        suppressed: Vec<(Finding, Allowance)>,
     },
     /// A file was larger than the limit and not scanned.
     TooLarge { path: PathBuf, bytes: u64 },
@@ -126,8 +128,9 @@ impl Worker {
                         Event::Scanned {
                             bytes,
                             ref findings,
+                            ref suppressed,
                             ..
-                        } if findings.is_empty() => {
+                        } if findings.is_empty() && suppressed.is_empty() => {
                             self.clean_files += 1;
                             self.clean_bytes += bytes;
                             return WalkState::Continue;
@@ -207,14 +210,19 @@ pub fn scan_file(
 /// Scans bytes already in memory (standard input).
 pub fn scan_bytes(path: PathBuf, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
     let mut findings = Vec::new();
+    let mut suppressed = Vec::new();
     scanner.scan_with(bytes, scratch, |finding| {
-        findings.push(finding);
+        match inline_allowance(bytes, &finding) {
+            Some(allowance) => suppressed.push((finding, allowance)),
+            None => findings.push(finding),
+        }
         std::ops::ControlFlow::Continue(())
     });
     Event::Scanned {
         path,
         bytes: bytes.len() as u64,
         findings,
+        suppressed,
     }
 }
 

@@ -86,6 +86,9 @@ fn finish(
 ) -> anyhow::Result<ExitCode> {
     let mut report = report_of(outcome);
     report.stats.elapsed = started.elapsed();
+    if !output.show_suppressed {
+        report.forget_suppressed();
+    }
     emit(&report, output, scanner.rules())
 }
 
@@ -156,30 +159,43 @@ fn report_of(outcome: Outcome) -> Report {
     }
     stats.git = Some(git);
 
+    stats.suppressed = outcome.suppressed.len() as u64;
     // One group per (path, blob, commit), in the outcome's order.
-    for found in outcome.findings {
-        let same_group = report.files.last().is_some_and(|last: &FileFindings| {
-            let git = last.git.as_ref().expect("git reports carry git metadata");
-            last.path.as_os_str() == found.path.as_str()
+    let suppressed = outcome
+        .suppressed
+        .into_iter()
+        .map(|(found, allowance)| (found, Some(allowance)));
+    for (found, allowance) in outcome
+        .findings
+        .into_iter()
+        .map(|found| (found, None))
+        .chain(suppressed)
+    {
+        let same_commit = |git: &GitMeta| {
+            git.commit.as_ref().map(|c| &c.id) == found.commit.as_ref().map(|c| &c.id)
+        };
+        let group = report.files.iter().position(|file| {
+            let git = file.git.as_ref().expect("git reports carry git metadata");
+            file.path.as_os_str() == found.path.as_str()
                 && git.blob == found.blob
-                && git.commit.as_ref().map(|c| &c.id) == found.commit.as_ref().map(|c| &c.id)
+                && same_commit(git)
         });
-        if same_group {
-            report
-                .files
-                .last_mut()
-                .expect("checked above")
-                .findings
-                .push(found.finding);
-        } else {
+        let index = group.unwrap_or_else(|| {
             report.files.push(FileFindings {
-                path: PathBuf::from(found.path),
-                findings: vec![found.finding],
+                path: PathBuf::from(&found.path),
+                findings: Vec::new(),
+                suppressed: Vec::new(),
                 git: Some(GitMeta {
-                    blob: found.blob,
-                    commit: found.commit,
+                    blob: found.blob.clone(),
+                    commit: found.commit.clone(),
                 }),
             });
+            report.files.len() - 1
+        });
+        let file = &mut report.files[index];
+        match allowance {
+            Some(allowance) => file.suppressed.push((found.finding, allowance)),
+            None => file.findings.push(found.finding),
         }
     }
     report

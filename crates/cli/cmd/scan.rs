@@ -59,6 +59,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .expect("the collector thread does not panic");
     report.stats.elapsed = started.elapsed();
 
+    if !args.output.show_suppressed {
+        report.forget_suppressed();
+    }
     emit(&report, &args.output, scanner.rules())
 }
 
@@ -73,7 +76,9 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
                 path,
                 bytes,
                 findings,
+                suppressed,
             } => {
+                stats.suppressed += suppressed.len() as u64;
                 stats.files += 1;
                 stats.bytes += bytes;
                 stats.findings += findings.len() as u64;
@@ -81,10 +86,11 @@ fn collect(events: mpsc::Receiver<Event>) -> Report {
                     .iter()
                     .filter(|f| f.severity == Severity::Info && f.example)
                     .count() as u64;
-                if !findings.is_empty() {
+                if !findings.is_empty() || !suppressed.is_empty() {
                     report.files.push(FileFindings {
                         path,
                         findings,
+                        suppressed,
                         git: None,
                     });
                 }

@@ -58,6 +58,33 @@ pub fn write(
             }
         }
     }
+    let suppressed: Vec<_> = report
+        .files
+        .iter()
+        .flat_map(|file| file.suppressed.iter().map(move |entry| (file, entry)))
+        .collect();
+    if !suppressed.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            style.paint("1", "Suppressed by inline comments:")
+        )?;
+        for (file, (finding, allowance)) in suppressed {
+            writeln!(
+                out,
+                "  {}:{}:{} {} {} [{}]: {} on line {}",
+                display_path(&file.path),
+                finding.line,
+                finding.column,
+                finding.severity.as_str().to_uppercase(),
+                finding.kind,
+                finding.rule_id,
+                allowance.marker,
+                allowance.line
+            )?;
+        }
+        writeln!(out)?;
+    }
     if !remediations.is_empty() {
         writeln!(out, "{}", style.paint("1", "What to do:"))?;
         for (rule_id, (name, text)) in remediations {
@@ -179,6 +206,9 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             ", {} too large (not scanned)",
             stats.too_large.len()
         ));
+    }
+    if stats.suppressed > 0 {
+        line.push_str(&format!(", {} suppressed inline", stats.suppressed));
     }
     if stats.special_skipped > 0 {
         line.push_str(&format!(

@@ -18,6 +18,9 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<FindingRecord<'a>>,
+    /// Only with `--show-suppressed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<FindingRecord<'a>>,
     stats: StatsRecord<'a>,
 }
 
@@ -51,6 +54,15 @@ struct FindingRecord<'a> {
     blob: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<CommitRecord<'a>>,
+    /// For suppressed findings: the marker and its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed_by: Option<SuppressedBy>,
+}
+
+#[derive(Serialize)]
+struct SuppressedBy {
+    marker: &'static str,
+    line: usize,
 }
 
 #[derive(Serialize)]
@@ -87,6 +99,7 @@ struct StatsRecord<'a> {
     too_large: Vec<Sized<'a>>,
     symlinks_skipped: u64,
     special_skipped: u64,
+    suppressed: u64,
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<GitStatsRecord<'a>>,
@@ -122,6 +135,8 @@ struct Sized<'a> {
 #[serde(tag = "type", rename_all = "lowercase")]
 enum Line<'a> {
     Finding(FindingRecord<'a>),
+    /// Only with `--show-suppressed`.
+    Suppressed(FindingRecord<'a>),
     Summary {
         version: u32,
         tool: Tool,
@@ -196,6 +211,7 @@ fn finding_record<'a>(
             email: &c.email,
             date: utc_date(c.time),
         }),
+        suppressed_by: None,
     }
 }
 
@@ -220,6 +236,7 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
             .collect(),
         symlinks_skipped: stats.symlinks_skipped,
         special_skipped: stats.special_skipped,
+        suppressed: stats.suppressed,
         elapsed_ms: stats.elapsed.as_millis(),
         git: stats.git.as_ref().map(|git| GitStatsRecord {
             commits: git.commits,
@@ -231,6 +248,24 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
                 .collect(),
         }),
     }
+}
+
+/// Records of the suppressed findings (present only with `--show-suppressed`).
+fn suppressed_records(
+    report: &Report,
+    show_secrets: bool,
+) -> impl Iterator<Item = FindingRecord<'_>> {
+    report.files.iter().flat_map(move |file| {
+        file.suppressed
+            .iter()
+            .map(move |(finding, allowance)| FindingRecord {
+                suppressed_by: Some(SuppressedBy {
+                    marker: allowance.marker,
+                    line: allowance.line,
+                }),
+                ..finding_record(file, finding, show_secrets)
+            })
+    })
 }
 
 fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingRecord<'_>> {
@@ -247,6 +282,7 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
         version: SCHEMA_VERSION,
         tool: tool(),
         findings: records(report, show_secrets).collect(),
+        suppressed: suppressed_records(report, show_secrets).collect(),
         stats: stats_record(&report.stats),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
@@ -257,6 +293,10 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
 pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> io::Result<()> {
     for record in records(report, show_secrets) {
         serde_json::to_writer(&mut *out, &Line::Finding(record))?;
+        writeln!(out)?;
+    }
+    for record in suppressed_records(report, show_secrets) {
+        serde_json::to_writer(&mut *out, &Line::Suppressed(record))?;
         writeln!(out)?;
     }
     let summary = Line::Summary {

@@ -23,6 +23,8 @@ pub struct Report {
 pub struct FileFindings {
     pub path: PathBuf,
     pub findings: Vec<Finding>,
+    /// Findings an inline comment allowed (listed only with `--show-suppressed`).
+    pub suppressed: Vec<(Finding, keyhound_core::Allowance)>,
     /// Where the blob came from, for git scans.
     pub git: Option<GitMeta>,
 }
@@ -51,6 +53,8 @@ pub struct Stats {
     pub symlinks_skipped: u64,
     /// FIFOs, sockets and devices not read.
     pub special_skipped: u64,
+    /// Findings suppressed by inline comments.
+    pub suppressed: u64,
     /// Git scans: commits visited and distinct blobs scanned.
     pub git: Option<GitStats>,
     pub elapsed: Duration,
@@ -66,6 +70,15 @@ pub struct GitStats {
 }
 
 impl Report {
+    /// Drops the suppressed findings (their count stays in the stats), and the files left
+    /// with nothing to report.
+    pub fn forget_suppressed(&mut self) {
+        for file in &mut self.files {
+            file.suppressed.clear();
+        }
+        self.files.retain(|file| !file.findings.is_empty());
+    }
+
     /// Findings that fail the scan: all but examples, unless examples count too.
     pub fn failing_findings(&self, fail_on_examples: bool) -> usize {
         self.files

@@ -67,6 +67,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod account;
+mod allow;
 mod base64;
 mod confirm;
 mod encoding;
@@ -80,6 +81,7 @@ mod scanner;
 mod validate;
 
 pub use account::account_id;
+pub use allow::{inline_allowance, Allowance};
 pub use error::{Error, ErrorKind};
 pub use finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 pub use rule::{Pairing, Rule};

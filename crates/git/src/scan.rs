@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
-use keyhound_core::{Finding, Fingerprint, Scanner, Scratch};
+use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
 use rayon::prelude::*;
 
 use crate::object::{read, CommitInfo, ObjectProblem};
@@ -55,6 +55,8 @@ pub struct NotScanned {
 pub struct Outcome {
     /// Findings, in a stable order (path, then position).
     pub findings: Vec<GitFinding>,
+    /// Findings an inline comment allowed, with the marker.
+    pub suppressed: Vec<(GitFinding, Allowance)>,
     /// Commits visited.
     pub commits: u64,
     /// Distinct blobs read and scanned.
@@ -107,6 +109,7 @@ enum Scanned {
     Findings {
         bytes: u64,
         findings: Vec<GitFinding>,
+        suppressed: Vec<(GitFinding, Allowance)>,
     },
     NotScanned(NotScanned),
     Symlink,
@@ -155,10 +158,15 @@ pub(crate) fn scan_targets(
     }
     for result in results {
         match result {
-            Scanned::Findings { bytes, findings } => {
+            Scanned::Findings {
+                bytes,
+                findings,
+                suppressed,
+            } => {
                 outcome.blobs += 1;
                 outcome.bytes += bytes;
                 outcome.findings.extend(findings);
+                outcome.suppressed.extend(suppressed);
             }
             Scanned::NotScanned(entry) => outcome.not_scanned.push(entry),
             Scanned::Symlink => outcome.symlinks += 1,
@@ -224,16 +232,24 @@ fn scan_one(
         let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
         findings.retain(|f| !known.contains(&f.fingerprint));
     }
-    let findings = findings
-        .into_iter()
-        .map(|finding| GitFinding {
-            finding,
-            path: path.clone(),
-            blob: target.blob.to_string(),
-            commit: target.commit.clone(),
-        })
-        .collect();
-    Scanned::Findings { bytes, findings }
+    let found = |finding| GitFinding {
+        finding,
+        path: path.clone(),
+        blob: target.blob.to_string(),
+        commit: target.commit.clone(),
+    };
+    let (mut kept, mut suppressed) = (Vec::new(), Vec::new());
+    for finding in findings {
+        match inline_allowance(data, &finding) {
+            Some(allowance) => suppressed.push((found(finding), allowance)),
+            None => kept.push(found(finding)),
+        }
+    }
+    Scanned::Findings {
+        bytes,
+        findings: kept,
+        suppressed,
+    }
 }
 
 /// Fingerprints of what the replaced blobs already held. A replaced blob that cannot be
