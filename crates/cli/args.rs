@@ -32,6 +32,11 @@ pub enum Command {
     Git(GitCommand),
     /// Install the pre-commit hook (and optionally the pre-push hook) into a repository.
     InstallHook(InstallHookArgs),
+    /// Scan environment variables: this process's, or every readable process's
+    /// (/proc/*/environ), the CIS 1.18 audit step "audit all scripts and environment
+    /// variables".
+    #[command(after_help = EXIT_CODES)]
+    Env(EnvArgs),
 }
 
 /// `keyhound git …`
@@ -117,6 +122,18 @@ pub struct StagedArgs {
     /// Scan every staged file whole (renamed ones too), not only what the commit adds.
     #[arg(long)]
     pub scan_whole_staged_files: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `keyhound env`.
+#[derive(Debug, clap::Args)]
+pub struct EnvArgs {
+    /// Scan every process whose environment is readable (/proc/*/environ), naming pid and
+    /// command. Processes that cannot be read are named and counted, never fatal.
+    #[arg(long)]
+    pub all_processes: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -19,6 +19,7 @@ fn main() -> std::process::ExitCode {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Git(command) => cmd::git::run(command),
         Command::InstallHook(args) => cmd::install_hook::run(args),
+        Command::Env(args) => cmd::env::run(args),
     };
     match outcome {
         Ok(code) => code.into(),

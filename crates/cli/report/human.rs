@@ -207,6 +207,12 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             stats.too_large.len()
         ));
     }
+    if !stats.processes_unreadable.is_empty() {
+        line.push_str(&format!(
+            ", {} processes not readable",
+            stats.processes_unreadable.len()
+        ));
+    }
     if stats.suppressed > 0 {
         line.push_str(&format!(", {} suppressed inline", stats.suppressed));
     }

@@ -100,6 +100,8 @@ struct StatsRecord<'a> {
     symlinks_skipped: u64,
     special_skipped: u64,
     suppressed: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    processes_unreadable: Vec<Named<'a>>,
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<GitStatsRecord<'a>>,
@@ -237,6 +239,11 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
         symlinks_skipped: stats.symlinks_skipped,
         special_skipped: stats.special_skipped,
         suppressed: stats.suppressed,
+        processes_unreadable: stats
+            .processes_unreadable
+            .iter()
+            .map(|(path, error)| Named { path, error })
+            .collect(),
         elapsed_ms: stats.elapsed.as_millis(),
         git: stats.git.as_ref().map(|git| GitStatsRecord {
             commits: git.commits,

@@ -55,6 +55,9 @@ pub struct Stats {
     pub special_skipped: u64,
     /// Findings suppressed by inline comments.
     pub suppressed: u64,
+    /// `env --all-processes`: processes whose environment could not be read, with why.
+    /// Counted and named, but not an incomplete scan: a non-root audit always has some.
+    pub processes_unreadable: Vec<(String, String)>,
     /// Git scans: commits visited and distinct blobs scanned.
     pub git: Option<GitStats>,
     pub elapsed: Duration,
