@@ -25,7 +25,10 @@ fn env_finds_a_key_pair_in_its_own_environment() {
 
     let clean = run_in(
         dir.path(),
-        keyhound().args(["env"]).env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY"),
+        keyhound()
+            .args(["env"])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY"),
     );
     assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
 }
@@ -62,6 +65,9 @@ fn all_processes_names_the_process_holding_a_key() {
         .unwrap_or_else(|| panic!("no finding for {path} in {}", run.stdout));
     assert_eq!(finding["kind"], "credential");
     assert_eq!(finding["key_id"], KEY_ID_2);
-    assert!(json["stats"]["files"].as_u64().unwrap() >= 2, "every process counted");
+    assert!(
+        json["stats"]["files"].as_u64().unwrap() >= 2,
+        "every process counted"
+    );
     assert!(!run.stdout.contains(SECRET_2) && !run.stderr.contains(SECRET_2));
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `keyhound` binary, on real files in temp dirs and on the
 //! fixtures. One module per area; helpers in `util`.
 
+mod baseline;
 mod env;
 mod fixtures;
 mod git;

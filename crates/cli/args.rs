@@ -32,6 +32,9 @@ pub enum Command {
     Git(GitCommand),
     /// Install the pre-commit hook (and optionally the pre-push hook) into a repository.
     InstallHook(InstallHookArgs),
+    /// Write `PATH/.keyhound-baseline.json` from a scan of PATH: the leaks a repository
+    /// already has, to be tracked, while `--baseline` keeps new ones out.
+    Baseline(BaselineArgs),
     /// Scan environment variables: this process's, or every readable process's
     /// (/proc/*/environ), the CIS 1.18 audit step "audit all scripts and environment
     /// variables".
@@ -127,6 +130,21 @@ pub struct StagedArgs {
     pub output: OutputArgs,
 }
 
+/// Arguments of `keyhound baseline`.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The directory to scan and to write `.keyhound-baseline.json` into.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Honour .gitignore and other ignore files.
+    #[arg(long)]
+    pub gitignore: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// Arguments of `keyhound env`.
 #[derive(Debug, clap::Args)]
 pub struct EnvArgs {
@@ -181,6 +199,18 @@ pub struct OutputArgs {
     /// They are always counted in the summary.
     #[arg(long)]
     pub show_suppressed: bool,
+
+    /// Report only findings that are not in this baseline file (written by
+    /// `keyhound baseline` or `--write-baseline`). Baseline entries no longer found are
+    /// listed on stderr so the file can be pruned.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the findings of this scan (all of them, before `--baseline` filters) to FILE
+    /// as a baseline: sorted, deterministic, no secrets, keyed on rule, secret hash and
+    /// path so that moving lines does not change it.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Number of scanning threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]

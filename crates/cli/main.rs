@@ -2,6 +2,7 @@
 //! code. Everything that knows about detection lives in `keyhound-core`.
 
 mod args;
+mod baseline;
 mod cmd;
 mod exit;
 mod progress;
@@ -20,6 +21,7 @@ fn main() -> std::process::ExitCode {
         Command::Git(command) => cmd::git::run(command),
         Command::InstallHook(args) => cmd::install_hook::run(args),
         Command::Env(args) => cmd::env::run(args),
+        Command::Baseline(args) => cmd::scan::baseline(args),
     };
     match outcome {
         Ok(code) => code.into(),

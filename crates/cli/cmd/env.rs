@@ -38,6 +38,7 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
     if !args.output.show_suppressed {
         report.forget_suppressed();
     }
+    crate::baseline::handle(&mut report, &args.output)?;
     emit(&report, &args.output, scanner.rules())
 }
 

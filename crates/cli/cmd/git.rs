@@ -89,6 +89,7 @@ fn finish(
     if !output.show_suppressed {
         report.forget_suppressed();
     }
+    crate::baseline::handle(&mut report, output)?;
     emit(&report, output, scanner.rules())
 }
 

@@ -6,11 +6,48 @@ use std::time::Instant;
 
 use keyhound_core::{RuleSet, Scanner, Scratch, Severity};
 
-use crate::args::ScanArgs;
+use crate::args::{BaselineArgs, OutputArgs, ScanArgs};
 use crate::cmd::emit;
 use crate::exit::ExitCode;
 use crate::report::{display_path, FileFindings, Report};
 use crate::walk::{self, Event, WalkOptions};
+
+/// `keyhound baseline PATH`: scans PATH and writes `PATH/.keyhound-baseline.json`, with
+/// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
+pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let scanner = Scanner::new(RuleSet::builtin());
+    let mut report = collect_scan(
+        std::slice::from_ref(&args.path),
+        args.gitignore,
+        false,
+        &args.output,
+        &scanner,
+    )?;
+    for file in &mut report.files {
+        if let Ok(relative) = file.path.strip_prefix(&args.path) {
+            file.path = relative.to_path_buf();
+        }
+    }
+    report.stats.elapsed = started.elapsed();
+    report.forget_suppressed();
+    let path = args.path.join(crate::baseline::FILE_NAME);
+    crate::baseline::write(&path, &report)?;
+    eprintln!(
+        "keyhound: wrote {} with {} entries",
+        path.display(),
+        report.files.iter().map(|f| f.findings.len()).sum::<usize>()
+    );
+    eprintln!(
+        "{}",
+        crate::report::human::summary_line(&report.stats, &report)
+    );
+    Ok(if report.stats.unreadable.is_empty() {
+        ExitCode::Clean
+    } else {
+        ExitCode::Incomplete
+    })
+}
 
 /// Runs the scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -21,20 +58,41 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let threads = args.output.threads();
+    let mut report = collect_scan(
+        &paths,
+        args.gitignore,
+        args.follow_symlinks,
+        &args.output,
+        &scanner,
+    )?;
+    report.stats.elapsed = started.elapsed();
+    if !args.output.show_suppressed {
+        report.forget_suppressed();
+    }
+    crate::baseline::handle(&mut report, &args.output)?;
+    emit(&report, &args.output, scanner.rules())
+}
 
+/// Walks and scans `paths` (`-` is standard input) into a report.
+fn collect_scan(
+    paths: &[PathBuf],
+    gitignore: bool,
+    follow_symlinks: bool,
+    output: &OutputArgs,
+    scanner: &Scanner,
+) -> anyhow::Result<Report> {
     let (sender, receiver) = mpsc::channel();
     let (stdin_inputs, file_inputs): (Vec<PathBuf>, Vec<PathBuf>) =
-        paths.into_iter().partition(|p| p.as_os_str() == "-");
+        paths.iter().cloned().partition(|p| p.as_os_str() == "-");
     let options = WalkOptions {
-        gitignore: args.gitignore,
-        follow_symlinks: args.follow_symlinks,
-        max_file_size: args.output.max_file_size,
-        threads,
+        gitignore,
+        follow_symlinks,
+        max_file_size: output.max_file_size,
+        threads: output.threads(),
     };
     let collector = std::thread::spawn(move || collect(receiver));
     if !stdin_inputs.is_empty() {
-        let event = match walk::read_stdin(args.output.max_file_size) {
+        let event = match walk::read_stdin(output.max_file_size) {
             Err(err) => Event::Unreadable {
                 path: Some(PathBuf::from("<stdin>")),
                 error: err.to_string(),
@@ -42,7 +100,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             Ok(Ok(bytes)) => walk::scan_bytes(
                 PathBuf::from("<stdin>"),
                 &bytes,
-                &scanner,
+                scanner,
                 &mut Scratch::new(),
             ),
             Ok(Err(bytes)) => Event::TooLarge {
@@ -52,17 +110,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         };
         sender.send(event).ok();
     }
-    walk::walk(&file_inputs, &options, &scanner, &sender);
+    walk::walk(&file_inputs, &options, scanner, &sender);
     drop(sender);
-    let mut report = collector
+    Ok(collector
         .join()
-        .expect("the collector thread does not panic");
-    report.stats.elapsed = started.elapsed();
-
-    if !args.output.show_suppressed {
-        report.forget_suppressed();
-    }
-    emit(&report, &args.output, scanner.rules())
+        .expect("the collector thread does not panic"))
 }
 
 /// Gathers events into a sorted report, naming every skipped or unreadable input on stderr

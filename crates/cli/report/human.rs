@@ -213,6 +213,15 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             stats.processes_unreadable.len()
         ));
     }
+    if stats.baselined > 0 || !stats.baseline_stale.is_empty() {
+        line.push_str(&format!(", {} baselined", stats.baselined));
+        if !stats.baseline_stale.is_empty() {
+            line.push_str(&format!(
+                " ({} stale baseline entries)",
+                stats.baseline_stale.len()
+            ));
+        }
+    }
     if stats.suppressed > 0 {
         line.push_str(&format!(", {} suppressed inline", stats.suppressed));
     }

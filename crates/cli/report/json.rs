@@ -100,6 +100,9 @@ struct StatsRecord<'a> {
     symlinks_skipped: u64,
     special_skipped: u64,
     suppressed: u64,
+    baselined: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    baseline_stale: Vec<&'a crate::baseline::Entry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     processes_unreadable: Vec<Named<'a>>,
     elapsed_ms: u128,
@@ -239,6 +242,8 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
         symlinks_skipped: stats.symlinks_skipped,
         special_skipped: stats.special_skipped,
         suppressed: stats.suppressed,
+        baselined: stats.baselined,
+        baseline_stale: stats.baseline_stale.iter().collect(),
         processes_unreadable: stats
             .processes_unreadable
             .iter()

@@ -55,6 +55,10 @@ pub struct Stats {
     pub special_skipped: u64,
     /// Findings suppressed by inline comments.
     pub suppressed: u64,
+    /// Findings left out because the baseline knows them.
+    pub baselined: u64,
+    /// Baseline entries that matched no finding.
+    pub baseline_stale: Vec<crate::baseline::Entry>,
     /// `env --all-processes`: processes whose environment could not be read, with why.
     /// Counted and named, but not an incomplete scan: a non-root audit always has some.
     pub processes_unreadable: Vec<(String, String)>,
