@@ -28,6 +28,8 @@ pub enum ErrorKind {
         source: String,
         /// The rule's id.
         rule_id: String,
+        /// 1-based line of the rule's `id` in its file, when known.
+        line: Option<usize>,
     },
 }
 
@@ -47,9 +49,26 @@ impl Error {
             kind: ErrorKind::Rule {
                 source: source.to_string(),
                 rule_id: rule_id.to_string(),
+                line: None,
             },
             message: message.into(),
         }
+    }
+
+    /// The same error, located at the line of `id = "<rule id>"` in `text` (the file the
+    /// rule came from), when it can be found there.
+    pub(crate) fn at_rule_line(mut self, text: &str) -> Error {
+        if let ErrorKind::Rule { rule_id, line, .. } = &mut self.kind {
+            *line = text
+                .lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("id") && l.contains(&format!("\"{rule_id}\""))
+                        || l.contains(&format!("'{rule_id}'"))
+                })
+                .map(|i| i + 1);
+        }
+        self
     }
 
     /// What kind of error this is.
@@ -73,9 +92,16 @@ impl fmt::Display for Error {
                 write!(f, "{source}:{line}: {}", self.message)
             }
             ErrorKind::Parse { source, line: None } => write!(f, "{source}: {}", self.message),
-            ErrorKind::Rule { source, rule_id } => {
-                write!(f, "{source}: rule {rule_id}: {}", self.message)
-            }
+            ErrorKind::Rule {
+                source,
+                rule_id,
+                line: Some(line),
+            } => write!(f, "{source}:{line}: rule {rule_id}: {}", self.message),
+            ErrorKind::Rule {
+                source,
+                rule_id,
+                line: None,
+            } => write!(f, "{source}: rule {rule_id}: {}", self.message),
         }
     }
 }

@@ -117,7 +117,9 @@ pub(crate) enum Anchor {
 #[derive(Clone, Debug)]
 pub struct RuleSetBuilder {
     builtin: bool,
-    files: Vec<(String, String)>,
+    /// Rule files: source name, text, and whether other top-level keys are allowed (a
+    /// configuration file that also holds rules).
+    files: Vec<(String, String, bool)>,
     disabled: Vec<String>,
 }
 
@@ -145,7 +147,16 @@ impl RuleSetBuilder {
 
     /// Adds a rule file's text; `source` names it in errors.
     pub fn add_toml(&mut self, source: &str, text: &str) -> &mut RuleSetBuilder {
-        self.files.push((source.to_string(), text.to_string()));
+        self.files
+            .push((source.to_string(), text.to_string(), false));
+        self
+    }
+
+    /// Adds the `[[rules]]` of a configuration file, whose other top-level keys belong to
+    /// its reader (rules themselves are still checked strictly).
+    pub fn add_config_toml(&mut self, source: &str, text: &str) -> &mut RuleSetBuilder {
+        self.files
+            .push((source.to_string(), text.to_string(), true));
         self
     }
 
@@ -157,21 +168,31 @@ impl RuleSetBuilder {
 
     /// Compiles and lints everything added; may be called more than once.
     pub fn build(&self) -> Result<RuleSet, Error> {
-        let mut sources: Vec<(&str, &str)> = Vec::new();
+        let mut sources: Vec<(&str, &str, bool)> = Vec::new();
         if self.builtin {
-            sources.extend(rule::BUILTIN.iter().copied());
+            sources.extend(rule::BUILTIN.iter().map(|&(s, t)| (s, t, false)));
         }
-        sources.extend(self.files.iter().map(|(s, t)| (s.as_str(), t.as_str())));
+        sources.extend(
+            self.files
+                .iter()
+                .map(|(s, t, lenient)| (s.as_str(), t.as_str(), *lenient)),
+        );
 
         let mut rules: Vec<Rule> = Vec::new();
         let mut pairing = None;
-        for (source, text) in sources {
-            let file = rule::parse_file(source, text)?;
+        for (source, text, lenient) in sources {
+            let file = if lenient {
+                rule::parse_config_rules(source, text)?
+            } else {
+                rule::parse_file(source, text)?
+            };
             for spec in &file.rules {
                 if rules.iter().any(|rule| rule.id == spec.id) {
-                    return Err(Error::rule(source, &spec.id, "duplicate rule id"));
+                    return Err(
+                        Error::rule(source, &spec.id, "duplicate rule id").at_rule_line(text)
+                    );
                 }
-                rules.push(rule::compile_rule(source, spec)?);
+                rules.push(rule::compile_rule(source, spec).map_err(|e| e.at_rule_line(text))?);
             }
             if let Some(spec) = &file.pairing {
                 if rules.iter().any(|rule| rule.id == spec.rule_id) {

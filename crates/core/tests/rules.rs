@@ -120,7 +120,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
     let cases = [
         (
             vec![good(), good()],
-            "custom1.toml: rule my-key: duplicate rule id",
+            "custom1.toml:2: rule my-key: duplicate rule id",
         ),
         (
             vec![rule_file(
@@ -129,7 +129,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"(?P<secret>MYK)",
                 r#"["MYK"]"#,
             )],
-            "custom0.toml: rule My_Key: id must be lower-case words joined by '-'",
+            "custom0.toml:2: rule My_Key: id must be lower-case words joined by '-'",
         ),
         (
             vec![rule_file(
@@ -138,7 +138,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"MYK[0-9]{8}",
                 r#"["MYK12345678"]"#,
             )],
-            "custom0.toml: rule my-key: pattern has no (?P<secret>…) capture group",
+            "custom0.toml:2: rule my-key: pattern has no (?P<secret>…) capture group",
         ),
         (
             vec![rule_file(
@@ -147,7 +147,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"(?P<secret>MYK[0-9]{8})",
                 r#"["12345678"]"#,
             )],
-            "custom0.toml: rule my-key: positive example \"12345678\" contains none of the anchors",
+            "custom0.toml:2: rule my-key: positive example \"12345678\" contains none of the anchors",
         ),
         (
             vec![rule_file(
@@ -156,7 +156,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"(?P<secret>MYK[0-9]{8}",
                 r#"["MYK12345678"]"#,
             )],
-            "custom0.toml: rule my-key: pattern does not compile",
+            "custom0.toml:2: rule my-key: pattern does not compile",
         ),
         (
             vec![rule_file(
@@ -165,7 +165,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"(?P<secret>MY[0-9]{8})",
                 r#"["MY12345678"]"#,
             )],
-            "custom0.toml: rule my-key: every rule needs anchors, each at least 3 bytes long",
+            "custom0.toml:2: rule my-key: every rule needs anchors, each at least 3 bytes long",
         ),
         (
             vec!["[[rules]]\nid = 3\n".to_string()],
@@ -203,7 +203,7 @@ fn pathological_patterns_compile_or_fail_within_a_second() {
                 assert!(rejected, "{pattern}: {err}");
                 assert!(
                     err.to_string()
-                        .starts_with("custom.toml: rule my-key: pattern does not compile"),
+                        .starts_with("custom.toml:2: rule my-key: pattern does not compile"),
                     "{err}"
                 );
             }

@@ -158,6 +158,26 @@ pub(crate) fn parse_file(source: &str, text: &str) -> Result<RuleFile, Error> {
     })
 }
 
+/// Parses the `[[rules]]` of a configuration file, ignoring its other keys.
+pub(crate) fn parse_config_rules(source: &str, text: &str) -> Result<RuleFile, Error> {
+    #[derive(serde::Deserialize)]
+    struct ConfigRules {
+        #[serde(default)]
+        rules: Vec<spec::RuleSpec>,
+    }
+    toml::from_str::<ConfigRules>(text)
+        .map(|config| RuleFile {
+            rules: config.rules,
+            pairing: None,
+        })
+        .map_err(|err| {
+            let line = err
+                .span()
+                .map(|span| 1 + text[..span.start].matches('\n').count());
+            Error::parse(source, line, err.message().to_string())
+        })
+}
+
 /// Rule ids are lower-case ASCII words joined by single dashes.
 fn is_well_formed_id(id: &str) -> bool {
     !id.is_empty()
