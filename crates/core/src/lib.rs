@@ -69,6 +69,7 @@
 mod account;
 mod allow;
 mod base64;
+mod check;
 mod confirm;
 mod encoding;
 mod error;
@@ -82,6 +83,7 @@ mod validate;
 
 pub use account::account_id;
 pub use allow::{inline_allowance, Allowance};
+pub use check::{check_examples, ExampleFailure};
 pub use error::{Error, ErrorKind};
 pub use finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 pub use rule::{Pairing, Rule};
