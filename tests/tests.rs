@@ -2,9 +2,11 @@
 //! fixtures. One module per area; helpers in `util`.
 
 mod baseline;
+mod config;
 mod env;
 mod fixtures;
 mod git;
 mod hooks;
+mod sarif;
 mod scan;
 mod util;

@@ -32,6 +32,9 @@ pub enum Command {
     Git(GitCommand),
     /// Install the pre-commit hook (and optionally the pre-push hook) into a repository.
     InstallHook(InstallHookArgs),
+    /// List the active rules, or check every rule's examples (custom rules included).
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Write `PATH/.keyhound-baseline.json` from a scan of PATH: the leaks a repository
     /// already has, to be tracked, while `--baseline` keeps new ones out.
     Baseline(BaselineArgs),
@@ -130,6 +133,28 @@ pub struct StagedArgs {
     pub output: OutputArgs,
 }
 
+/// `keyhound rules …`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print the active rules: built-in and custom, minus disabled ones.
+    List(RulesArgs),
+    /// Run every active rule's positive and negative examples through the scanner; exit 1
+    /// if one misbehaves.
+    Check(RulesArgs),
+}
+
+/// Arguments of `keyhound rules list | check`.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Read this configuration file instead of `.keyhound.toml` in the current directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore `.keyhound.toml`: the built-in rules only.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
 /// Arguments of `keyhound baseline`.
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
@@ -180,10 +205,26 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Skip files (and git blobs) larger than this (bytes, or with a K/M/G suffix).
-    /// Skipped inputs are named on stderr and counted in the summary.
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Write the report to FILE instead of standard output (the summary line still goes
+    /// to standard error).
+    #[arg(long, value_name = "FILE")]
+    pub report_path: Option<PathBuf>,
+
+    /// Skip files (and git blobs) larger than this (bytes, or with a K/M/G suffix; default
+    /// 64M, or the configuration's `max_file_size`). Skipped inputs are named on stderr
+    /// and counted in the summary.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Read this configuration file (custom rules, disabled rules, allowlists) instead of
+    /// `.keyhound.toml` at the scan root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore `.keyhound.toml` in the scanned tree or repository: in CI, a pull request
+    /// cannot then switch detection off. `--config` still applies.
+    #[arg(long)]
+    pub no_config: bool,
 
     /// Print secrets in full. Without it no output shows more than a secret's first 4
     /// characters.
@@ -239,6 +280,8 @@ pub enum Format {
     Json,
     /// One JSON object per line: each finding, then a summary line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers (secrets redacted).
+    Sarif,
 }
 
 /// Colour choice for human output.

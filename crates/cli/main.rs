@@ -4,6 +4,7 @@
 mod args;
 mod baseline;
 mod cmd;
+mod config;
 mod exit;
 mod progress;
 mod report;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         Command::Git(command) => cmd::git::run(command),
         Command::InstallHook(args) => cmd::install_hook::run(args),
         Command::Env(args) => cmd::env::run(args),
+        Command::Rules(command) => cmd::rules::run(command),
         Command::Baseline(args) => cmd::scan::baseline(args),
     };
     match outcome {

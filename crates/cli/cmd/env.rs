@@ -5,17 +5,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use keyhound_core::{inline_allowance, RuleSet, Scanner, Scratch};
+use keyhound_core::{inline_allowance, Scanner, Scratch};
 
 use crate::args::EnvArgs;
-use crate::cmd::emit;
+use crate::cmd::finish;
+use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::report::{FileFindings, Report};
 
 /// Scans this process's environment, or every readable process's.
 pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let scanner = Scanner::new(RuleSet::builtin());
+    let config = Config::for_scan(&args.output, Path::new("."))?;
+    let scanner = Scanner::new(config.rules.clone());
     let mut scratch = Scratch::new();
     let mut report = Report::default();
     if args.all_processes {
@@ -35,11 +37,7 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
         );
     }
     report.stats.elapsed = started.elapsed();
-    if !args.output.show_suppressed {
-        report.forget_suppressed();
-    }
-    crate::baseline::handle(&mut report, &args.output)?;
-    emit(&report, &args.output, scanner.rules())
+    finish(report, &config, &args.output)
 }
 
 /// One `NAME=value` per line, so a finding's line says which variable holds it and a key

@@ -6,64 +6,57 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use keyhound_core::{RuleSet, Scanner};
+use keyhound_core::Scanner;
 use keyhound_git::{Outcome, RangeError, ScanOptions, StagedOptions};
 
-use crate::args::{GitCommand, OutputArgs};
-use crate::cmd::emit;
+use crate::args::GitCommand;
+use crate::cmd::finish;
+use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::report::{FileFindings, GitMeta, GitStats, Report};
 
 /// Runs a git sub-command.
 pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let scanner = Scanner::new(RuleSet::builtin());
-    let (output, outcome) = match command {
-        GitCommand::History(args) => {
-            let repo = keyhound_git::open(&args.repo)?;
-            let options = options(&args.output);
-            (
-                &args.output,
-                keyhound_git::history(&repo, &scanner, &options, args.all_objects),
-            )
+    let (repo_path, output) = match command {
+        GitCommand::History(args) => (&args.repo, &args.output),
+        GitCommand::Range(args) => (&args.repo, &args.output),
+        GitCommand::Staged(args) => (&args.repo, &args.output),
+    };
+    let repo = keyhound_git::open(repo_path)?;
+    // The configuration lives at the top of the work tree (or in a bare repository's dir).
+    let root = repo
+        .workdir()
+        .unwrap_or_else(|| repo.git_dir())
+        .to_path_buf();
+    let config = Config::for_scan(output, &root)?;
+    let scanner = Scanner::new(config.rules.clone());
+    let options = ScanOptions {
+        max_blob_size: config.max_file_size(output),
+        threads: output.threads(),
+        progress: crate::progress::Bar::on_terminal()
+            .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
+    };
+    let result = match command {
+        GitCommand::History(args) => Ok(keyhound_git::history(
+            &repo,
+            &scanner,
+            &options,
+            args.all_objects,
+        )),
+        GitCommand::Range(args) if args.not_remotes => {
+            keyhound_git::range_not_remotes(&repo, &args.range, &scanner, &options)
         }
-        GitCommand::Range(args) => {
-            let repo = keyhound_git::open(&args.repo)?;
-            let options = options(&args.output);
-            let result = if args.not_remotes {
-                keyhound_git::range_not_remotes(&repo, &args.range, &scanner, &options)
-            } else {
-                keyhound_git::range(&repo, &args.range, &scanner, &options)
-            };
-            match result {
-                Ok(outcome) => (&args.output, outcome),
-                Err(err @ RangeError::Syntax(_)) => return Err(err.into()),
-                Err(err) => {
-                    // A range that cannot be resolved is an incomplete scan, never a pass.
-                    eprintln!("keyhound: error: {err}");
-                    return Ok(ExitCode::Incomplete);
-                }
+        GitCommand::Range(args) => keyhound_git::range(&repo, &args.range, &scanner, &options),
+        // The pre-commit framework's pre-push stage names the pushed commits this way.
+        GitCommand::Staged(_) if pre_commit_push().is_some() => match pre_commit_push() {
+            Some(Push::Range(range)) => keyhound_git::range(&repo, &range, &scanner, &options),
+            Some(Push::NewBranch(branch)) => {
+                keyhound_git::range_not_remotes(&repo, &branch, &scanner, &options)
             }
-        }
+            None => unreachable!("checked by the guard"),
+        },
         GitCommand::Staged(args) => {
-            let repo = keyhound_git::open(&args.repo)?;
-            let options = options(&args.output);
-            // The pre-commit framework's pre-push stage names the pushed range this way.
-            if let Some(push) = pre_commit_push() {
-                let result = match &push {
-                    Push::Range(range) => keyhound_git::range(&repo, range, &scanner, &options),
-                    Push::NewBranch(branch) => {
-                        keyhound_git::range_not_remotes(&repo, branch, &scanner, &options)
-                    }
-                };
-                return match result {
-                    Ok(outcome) => finish(outcome, &args.output, &scanner, started),
-                    Err(err) => {
-                        eprintln!("keyhound: error: {err}");
-                        Ok(ExitCode::Incomplete)
-                    }
-                };
-            }
             let staged = StagedOptions {
                 whole_files: args.scan_whole_staged_files,
             };
@@ -72,25 +65,21 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| {
                     format!("scanning the staged changes of {}", args.repo.display())
                 })?;
-            (&args.output, outcome)
+            Ok(outcome)
         }
     };
-    finish(outcome, output, &scanner, started)
-}
-
-fn finish(
-    outcome: Outcome,
-    output: &OutputArgs,
-    scanner: &Scanner,
-    started: Instant,
-) -> anyhow::Result<ExitCode> {
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(err @ RangeError::Syntax(_)) => return Err(err.into()),
+        Err(err) => {
+            // A range that cannot be resolved is an incomplete scan, never a pass.
+            eprintln!("keyhound: error: {err}");
+            return Ok(ExitCode::Incomplete);
+        }
+    };
     let mut report = report_of(outcome);
     report.stats.elapsed = started.elapsed();
-    if !output.show_suppressed {
-        report.forget_suppressed();
-    }
-    crate::baseline::handle(&mut report, output)?;
-    emit(&report, output, scanner.rules())
+    finish(report, &config, output)
 }
 
 /// What the pre-commit framework's pre-push stage asks to be checked.
@@ -111,15 +100,6 @@ fn pre_commit_push() -> Option<Push> {
             var("PRE_COMMIT_REMOTE_BRANCH")?;
             var("PRE_COMMIT_LOCAL_BRANCH").map(Push::NewBranch)
         }
-    }
-}
-
-fn options(output: &OutputArgs) -> ScanOptions {
-    ScanOptions {
-        max_blob_size: output.max_file_size,
-        threads: output.threads(),
-        progress: crate::progress::Bar::on_terminal()
-            .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
     }
 }
 

@@ -1,13 +1,14 @@
 //! `keyhound scan`: walk the paths, scan every file in parallel, report, exit.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use keyhound_core::{RuleSet, Scanner, Scratch, Severity};
+use keyhound_core::{Scanner, Scratch, Severity};
 
-use crate::args::{BaselineArgs, OutputArgs, ScanArgs};
-use crate::cmd::emit;
+use crate::args::{BaselineArgs, ScanArgs};
+use crate::cmd::finish;
+use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::report::{display_path, FileFindings, Report};
 use crate::walk::{self, Event, WalkOptions};
@@ -16,14 +17,17 @@ use crate::walk::{self, Event, WalkOptions};
 /// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
 pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let scanner = Scanner::new(RuleSet::builtin());
+    let config = Config::for_scan(&args.output, &args.path)?;
+    let scanner = Scanner::new(config.rules.clone());
     let mut report = collect_scan(
         std::slice::from_ref(&args.path),
         args.gitignore,
         false,
-        &args.output,
+        config.max_file_size(&args.output),
+        args.output.threads(),
         &scanner,
     )?;
+    config.apply(&mut report);
     for file in &mut report.files {
         if let Ok(relative) = file.path.strip_prefix(&args.path) {
             file.path = relative.to_path_buf();
@@ -52,25 +56,36 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
 /// Runs the scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let scanner = Scanner::new(RuleSet::builtin());
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let config = Config::for_scan(&args.output, &scan_root(&paths))?;
+    let scanner = Scanner::new(config.rules.clone());
     let mut report = collect_scan(
         &paths,
         args.gitignore,
         args.follow_symlinks,
-        &args.output,
+        config.max_file_size(&args.output),
+        args.output.threads(),
         &scanner,
     )?;
     report.stats.elapsed = started.elapsed();
-    if !args.output.show_suppressed {
-        report.forget_suppressed();
+    finish(report, &config, &args.output)
+}
+
+/// Where the configuration is looked for: the first directory scanned (or the directory
+/// of the first file), else the current directory.
+fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    match paths.iter().find(|p| p.as_os_str() != "-") {
+        Some(path) if path.is_dir() => path.clone(),
+        Some(path) => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        None => PathBuf::from("."),
     }
-    crate::baseline::handle(&mut report, &args.output)?;
-    emit(&report, &args.output, scanner.rules())
 }
 
 /// Walks and scans `paths` (`-` is standard input) into a report.
@@ -78,7 +93,8 @@ fn collect_scan(
     paths: &[PathBuf],
     gitignore: bool,
     follow_symlinks: bool,
-    output: &OutputArgs,
+    max_file_size: u64,
+    threads: usize,
     scanner: &Scanner,
 ) -> anyhow::Result<Report> {
     let (sender, receiver) = mpsc::channel();
@@ -87,12 +103,12 @@ fn collect_scan(
     let options = WalkOptions {
         gitignore,
         follow_symlinks,
-        max_file_size: output.max_file_size,
-        threads: output.threads(),
+        max_file_size,
+        threads,
     };
     let collector = std::thread::spawn(move || collect(receiver));
     if !stdin_inputs.is_empty() {
-        let event = match walk::read_stdin(output.max_file_size) {
+        let event = match walk::read_stdin(max_file_size) {
             Err(err) => Event::Unreadable {
                 path: Some(PathBuf::from("<stdin>")),
                 error: err.to_string(),

@@ -213,6 +213,28 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
             stats.processes_unreadable.len()
         ));
     }
+    if let Some(config) = &stats.config {
+        line.push_str(&format!(", config {config}"));
+        let mut applied = Vec::new();
+        if !stats.rules_disabled.is_empty() {
+            applied.push(format!(
+                "rules disabled: {}",
+                stats.rules_disabled.join(" ")
+            ));
+        }
+        for (count, what) in [
+            (stats.allowlisted_paths, "allowlisted by path"),
+            (stats.allowlisted_values, "allowlisted by value"),
+            (stats.examples_ignored, "example keys ignored"),
+        ] {
+            if count > 0 {
+                applied.push(format!("{count} {what}"));
+            }
+        }
+        if !applied.is_empty() {
+            line.push_str(&format!(" ({})", applied.join(", ")));
+        }
+    }
     if stats.baselined > 0 || !stats.baseline_stale.is_empty() {
         line.push_str(&format!(", {} baselined", stats.baselined));
         if !stats.baseline_stale.is_empty() {

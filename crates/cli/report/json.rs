@@ -100,6 +100,8 @@ struct StatsRecord<'a> {
     symlinks_skipped: u64,
     special_skipped: u64,
     suppressed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<ConfigRecord<'a>>,
     baselined: u64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     baseline_stale: Vec<&'a crate::baseline::Entry>,
@@ -122,6 +124,15 @@ struct NotScanned<'a> {
     path: &'a str,
     id: &'a str,
     reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct ConfigRecord<'a> {
+    file: &'a str,
+    rules_disabled: &'a [String],
+    allowlisted_paths: u64,
+    allowlisted_values: u64,
+    examples_ignored: u64,
 }
 
 #[derive(Serialize)]
@@ -242,6 +253,13 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
         symlinks_skipped: stats.symlinks_skipped,
         special_skipped: stats.special_skipped,
         suppressed: stats.suppressed,
+        config: stats.config.as_deref().map(|file| ConfigRecord {
+            file,
+            rules_disabled: &stats.rules_disabled,
+            allowlisted_paths: stats.allowlisted_paths,
+            allowlisted_values: stats.allowlisted_values,
+            examples_ignored: stats.examples_ignored,
+        }),
         baselined: stats.baselined,
         baseline_stale: stats.baseline_stale.iter().collect(),
         processes_unreadable: stats

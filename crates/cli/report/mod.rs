@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,6 +56,18 @@ pub struct Stats {
     pub special_skipped: u64,
     /// Findings suppressed by inline comments.
     pub suppressed: u64,
+    /// The configuration file in effect.
+    pub config: Option<String>,
+    /// Rules the configuration disabled.
+    pub rules_disabled: Vec<String>,
+    /// Findings dropped by the configuration's path allowlist.
+    pub allowlisted_paths: u64,
+    /// Findings dropped by the configuration's value allowlist.
+    pub allowlisted_values: u64,
+    /// Example-key findings dropped by `examples = "ignore"`.
+    pub examples_ignored: u64,
+    /// Example keys fail the scan (`examples = "fail"` in the configuration).
+    pub examples_fail: bool,
     /// Findings left out because the baseline knows them.
     pub baselined: u64,
     /// Baseline entries that matched no finding.
