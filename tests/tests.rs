@@ -1,11 +1,13 @@
 //! End-to-end tests of the `keyhound` binary, on real files in temp dirs and on the
 //! fixtures. One module per area; helpers in `util`.
 
+mod action;
 mod baseline;
 mod config;
 mod env;
 mod fixtures;
 mod git;
+mod gitlab;
 mod hooks;
 mod sarif;
 mod scan;

@@ -282,6 +282,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers (secrets redacted).
     Sarif,
+    /// GitLab's secret-detection report (schema 15.0.7), for `artifacts: reports:
+    /// secret_detection:` in GitLab CI: stable ids, the rule as identifier, the commit,
+    /// and secrets always redacted (even with --show-secrets).
+    Gitlab,
 }
 
 /// Colour choice for human output.

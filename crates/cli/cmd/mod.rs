@@ -61,6 +61,7 @@ pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Re
         }
         Format::Json => report::json::write_json(&mut out, report, output.show_secrets)?,
         Format::Jsonl => report::json::write_jsonl(&mut out, report, output.show_secrets)?,
+        Format::Gitlab => report::gitlab::write(&mut out, report, rules)?,
         Format::Sarif => {
             let written = report::sarif::write(&mut out, report, rules, output.show_secrets)?;
             if written.dropped > 0 {

@@ -1,6 +1,7 @@
 //! Reporters: the human report, JSON and JSON Lines. They all read the same [`Report`] and
 //! all redact secrets unless `--show-secrets` was given.
 
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
