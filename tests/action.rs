@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::gitlab::{assert_no_secret, schema_errors};
+use crate::gitlab::assert_no_secret;
 use crate::util::*;
 
 const SARIF_SCHEMA: &str = "fixtures/sarif/sarif-schema-2.1.0.json";
@@ -356,14 +356,14 @@ fn the_gitlab_job_gets_a_secret_detection_report_with_the_commit() {
 /// A YAML file as JSON, through Python's `yaml` module (the machine's, or PyYAML
 /// pip-installed into Cargo's test temp dir); `None` only where neither can be had.
 fn yaml_as_json(path: &Path) -> Option<Value> {
-    let python_path = python_yaml().as_ref()?;
+    let python_path = python_with("yaml", "pyyaml")?;
     let mut cmd = Command::new("python3");
     cmd.args([
         "-c",
         "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
     ])
     .arg(path);
-    if let Some(dir) = python_path {
+    if let Some(dir) = &python_path {
         cmd.env("PYTHONPATH", dir);
     }
     let output = cmd.output().ok()?;
@@ -374,60 +374,6 @@ fn yaml_as_json(path: &Path) -> Option<Value> {
         String::from_utf8_lossy(&output.stderr)
     );
     Some(serde_json::from_slice(&output.stdout).expect("python prints JSON"))
-}
-
-/// Where Python finds `yaml`: `Some(None)` for the machine's own, `Some(Some(dir))` for
-/// PyYAML installed into `dir`, `None` when neither works (said on stderr).
-fn python_yaml() -> &'static Option<Option<std::path::PathBuf>> {
-    static PYTHON: std::sync::OnceLock<Option<Option<std::path::PathBuf>>> =
-        std::sync::OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let works = |extra: Option<&Path>| {
-            let mut cmd = Command::new("python3");
-            cmd.args(["-c", "import yaml"]);
-            if let Some(dir) = extra {
-                cmd.env("PYTHONPATH", dir);
-            }
-            cmd.output().is_ok_and(|o| o.status.success())
-        };
-        if works(None) {
-            return Some(None);
-        }
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyyaml");
-        if works(Some(&dir)) {
-            return Some(Some(dir));
-        }
-        let staging = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-        let install = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--target",
-            ])
-            .arg(staging.path())
-            .arg("pyyaml")
-            .output();
-        match install {
-            Ok(output) if output.status.success() => {
-                let _ = std::fs::rename(staging.path(), &dir);
-                works(Some(&dir)).then_some(Some(dir))
-            }
-            Ok(output) => {
-                eprintln!(
-                    "SKIPPED YAML parsing: `pip install pyyaml` failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                None
-            }
-            Err(err) => {
-                eprintln!("SKIPPED YAML parsing: python3 cannot be run: {err}");
-                None
-            }
-        }
-    })
 }
 
 #[test]

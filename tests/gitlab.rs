@@ -2,13 +2,8 @@
 //! GitLab's schema 15.0.7 requires (no package registry reachable here ships the schema
 //! file, so it is not vendored), with stable ids, the commit of git findings, and no secret
 //! anywhere.
-//!
-//! [`schema_errors`] (Python's `jsonschema`, the machine's or one pip-installed into Cargo's
-//! test temp dir) serves the SARIF checks of `tests/action.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -150,103 +145,6 @@ pub fn assert_no_secret(text: &str, secret: &str) {
             "{piece:?}, part of a secret, is in the output"
         );
     }
-}
-
-/// Where a Python with `jsonschema` can be found: `Some(None)` for the machine's own,
-/// `Some(Some(dir))` for one installed into `dir`, `None` when there is none.
-fn python_jsonschema() -> &'static Option<Option<PathBuf>> {
-    static PYTHON: OnceLock<Option<Option<PathBuf>>> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let works = |extra: Option<&Path>| {
-            let mut cmd = Command::new("python3");
-            cmd.args(["-c", "import jsonschema"]);
-            if let Some(dir) = extra {
-                cmd.env("PYTHONPATH", dir);
-            }
-            cmd.output().is_ok_and(|o| o.status.success())
-        };
-        if works(None) {
-            return Some(None);
-        }
-        // The directory tests/sarif.rs installs into: one install serves both.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-jsonschema");
-        if works(Some(&dir)) {
-            return Some(Some(dir));
-        }
-        let staging = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-        let install = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg("--target")
-            .arg(staging.path())
-            .arg("jsonschema")
-            .output();
-        match install {
-            Ok(output) if output.status.success() => {
-                let _ = std::fs::rename(staging.path(), &dir);
-                works(Some(&dir)).then_some(Some(dir))
-            }
-            Ok(output) => {
-                eprintln!(
-                    "SKIPPED the schema check: `python3 -m pip install jsonschema` failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                None
-            }
-            Err(err) => {
-                eprintln!("SKIPPED the schema check: python3 cannot be run: {err}");
-                None
-            }
-        }
-    })
-}
-
-const VALIDATE_PY: &str = r#"
-import json, sys
-from jsonschema import validators, FormatChecker
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-cls = validators.validator_for(schema)
-cls.check_schema(schema)
-validator = cls(schema, format_checker=FormatChecker())
-errors = 0
-for path in sys.argv[2:]:
-    document = json.load(open(path, encoding="utf-8"))
-    for error in validator.iter_errors(document):
-        errors += 1
-        where = "/".join(map(str, error.absolute_path))
-        print(f"{path}: /{where}: {error.message[:300]}")
-sys.exit(1 if errors else 0)
-"#;
-
-/// Schema errors of each document against the JSON schema at `schema` (relative to the
-/// repository), one line each (empty when valid); `None` when no Python `jsonschema` can
-/// be had.
-pub fn schema_errors(schema: &str, documents: &[&Value]) -> Option<String> {
-    let extra = python_jsonschema().as_ref()?;
-    let dir = temp_dir();
-    let mut cmd = Command::new("python3");
-    cmd.arg("-c").arg(VALIDATE_PY).arg(repo_root().join(schema));
-    for (i, document) in documents.iter().enumerate() {
-        let path = dir.path().join(format!("document-{i}.json"));
-        std::fs::write(&path, serde_json::to_vec(document).unwrap()).unwrap();
-        cmd.arg(path);
-    }
-    if let Some(extra) = extra {
-        cmd.env("PYTHONPATH", extra);
-    }
-    let output = cmd.output().expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success() || !stdout.is_empty(),
-        "the validator failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(stdout)
 }
 
 /// Asserts that every report has what GitLab's schema 15.0.7 requires ([`check_report`]).

@@ -7,9 +7,8 @@
 //! the schema check is skipped with a message on stderr; the structural checks of
 //! [`check_log`] always run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -210,95 +209,10 @@ fn assert_no_secret(text: &str, secret: &str) {
     }
 }
 
-/// Where a Python with `jsonschema` can be found: `Some(None)` for the machine's own,
-/// `Some(Some(dir))` for one installed into `dir`, `None` when there is none.
-fn python_jsonschema() -> &'static Option<Option<PathBuf>> {
-    static PYTHON: OnceLock<Option<Option<PathBuf>>> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let works = |extra: Option<&Path>| {
-            let mut cmd = Command::new("python3");
-            cmd.args(["-c", "import jsonschema"]);
-            if let Some(dir) = extra {
-                cmd.env("PYTHONPATH", dir);
-            }
-            cmd.output().is_ok_and(|o| o.status.success())
-        };
-        if works(None) {
-            return Some(None);
-        }
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-jsonschema");
-        if works(Some(&dir)) {
-            return Some(Some(dir));
-        }
-        // Install beside it, then rename: tests in other processes may do the same.
-        let staging = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-        let install = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .arg("--target")
-            .arg(staging.path())
-            .arg("jsonschema")
-            .output();
-        match install {
-            Ok(output) if output.status.success() => {
-                let _ = std::fs::rename(staging.path(), &dir);
-                works(Some(&dir)).then_some(Some(dir))
-            }
-            Ok(output) => {
-                eprintln!(
-                    "SKIPPED the SARIF schema check: `python3 -m pip install jsonschema` failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                None
-            }
-            Err(err) => {
-                eprintln!("SKIPPED the SARIF schema check: python3 cannot be run: {err}");
-                None
-            }
-        }
-    })
-}
-
-const VALIDATE_PY: &str = r#"
-import json, sys
-from jsonschema import validators, FormatChecker
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-cls = validators.validator_for(schema)
-cls.check_schema(schema)
-validator = cls(schema, format_checker=FormatChecker())
-errors = 0
-for path in sys.argv[2:]:
-    log = json.load(open(path, encoding="utf-8"))
-    for error in validator.iter_errors(log):
-        errors += 1
-        where = "/".join(map(str, error.absolute_path))
-        print(f"{path}: /{where}: {error.message[:300]}")
-sys.exit(1 if errors else 0)
-"#;
-
-/// Schema errors of each log, one line each (empty when valid); `None` when no Python
-/// `jsonschema` can be had.
+/// Schema errors of each log against the SARIF 2.1.0 schema, one line each (empty when
+/// valid); `None` when no Python `jsonschema` can be had.
 fn schema_errors(logs: &[&Value]) -> Option<String> {
-    let extra = python_jsonschema().as_ref()?;
-    let dir = temp_dir();
-    let schema = repo_root().join("fixtures/sarif/sarif-schema-2.1.0.json");
-    let mut cmd = Command::new("python3");
-    cmd.arg("-c").arg(VALIDATE_PY).arg(&schema);
-    for (i, log) in logs.iter().enumerate() {
-        let path = dir.path().join(format!("log-{i}.sarif"));
-        std::fs::write(&path, serde_json::to_vec(log).unwrap()).unwrap();
-        cmd.arg(path);
-    }
-    if let Some(extra) = extra {
-        cmd.env("PYTHONPATH", extra);
-    }
-    let output = cmd.output().expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success() || !stdout.is_empty(),
-        "the validator failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(stdout)
+    crate::util::schema_errors("fixtures/sarif/sarif-schema-2.1.0.json", logs)
 }
 
 /// Asserts that every log passes the official SARIF 2.1.0 schema and [`check_log`].

@@ -174,3 +174,103 @@ impl Repo {
         (run, json)
     }
 }
+
+/// Where `python3` finds `module`: `Some(None)` when the machine's Python has it,
+/// `Some(Some(dir))` when `package` was pip-installed into `dir` (under Cargo's test temp
+/// dir, once per test run), `None` when neither works (said on stderr, with why).
+pub fn python_with(module: &'static str, package: &'static str) -> Option<Option<PathBuf>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    /// Per module: where it was found (see above).
+    type Found = HashMap<&'static str, Option<Option<PathBuf>>>;
+    static FOUND: OnceLock<Mutex<Found>> = OnceLock::new();
+    let mut found = FOUND
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    found
+        .entry(module)
+        .or_insert_with(|| {
+            let works = |extra: Option<&Path>| {
+                let mut cmd = Command::new("python3");
+                cmd.args(["-c", &format!("import {module}")]);
+                if let Some(dir) = extra {
+                    cmd.env("PYTHONPATH", dir);
+                }
+                cmd.output().is_ok_and(|o| o.status.success())
+            };
+            if works(None) {
+                return Some(None);
+            }
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-{package}"));
+            if works(Some(&dir)) {
+                return Some(Some(dir));
+            }
+            // Install beside it, then rename: tests in other processes may do the same.
+            let staging = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+            let install = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+                .arg(staging.path())
+                .arg(package)
+                .output();
+            match install {
+                Ok(output) if output.status.success() => {
+                    let _ = std::fs::rename(staging.path(), &dir);
+                    works(Some(&dir)).then_some(Some(dir))
+                }
+                Ok(output) => {
+                    let why = String::from_utf8_lossy(&output.stderr).into_owned();
+                    eprintln!("SKIPPED checks needing Python's {module}: `pip install {package}` failed: {why}");
+                    None
+                }
+                Err(err) => {
+                    eprintln!("SKIPPED checks needing Python's {module}: python3 cannot be run: {err}");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+const VALIDATE_PY: &str = r#"
+import json, sys
+from jsonschema import validators, FormatChecker
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+cls = validators.validator_for(schema)
+cls.check_schema(schema)
+validator = cls(schema, format_checker=FormatChecker())
+errors = 0
+for path in sys.argv[2:]:
+    document = json.load(open(path, encoding="utf-8"))
+    for error in validator.iter_errors(document):
+        errors += 1
+        where = "/".join(map(str, error.absolute_path))
+        print(f"{path}: /{where}: {error.message[:300]}")
+sys.exit(1 if errors else 0)
+"#;
+
+/// Errors of each document against the JSON schema at `schema` (relative to the
+/// repository), one line each (empty when all are valid); `None` when no Python
+/// `jsonschema` can be had.
+pub fn schema_errors(schema: &str, documents: &[&serde_json::Value]) -> Option<String> {
+    let extra = python_with("jsonschema", "jsonschema")?;
+    let dir = temp_dir();
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(VALIDATE_PY).arg(repo_root().join(schema));
+    for (i, document) in documents.iter().enumerate() {
+        let path = dir.path().join(format!("document-{i}.json"));
+        std::fs::write(&path, serde_json::to_vec(document).unwrap()).unwrap();
+        cmd.arg(path);
+    }
+    if let Some(extra) = extra {
+        cmd.env("PYTHONPATH", extra);
+    }
+    let output = cmd.output().expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success() || !stdout.is_empty(),
+        "the validator failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(stdout)
+}
