@@ -4,24 +4,6 @@ use crate::util::*;
 
 const PNG_HEADER: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
-fn keys_of(json: &serde_json::Value) -> Vec<String> {
-    let mut keys: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap_or_else(|| panic!("findings in {json}"))
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}:{}",
-                f["path"].as_str().unwrap(),
-                f["line"],
-                f["kind"].as_str().unwrap()
-            )
-        })
-        .collect();
-    keys.sort();
-    keys
-}
-
 fn staged(repo: &Repo, extra: &[&str]) -> (Run, serde_json::Value) {
     repo.keyhound_json(&[&["git", "staged"][..], extra].concat())
 }
@@ -37,7 +19,7 @@ fn staged_first_commit_blocks_in_sha1_and_sha256_repos() {
         let (run, json) = staged(&repo, &[]);
         assert_eq!(run.code, 1, "{format:?}: {}", run.stderr);
         assert_eq!(
-            keys_of(&json),
+            finding_keys(&json),
             vec!["config/.env:2:credential"],
             "{format:?}"
         );
@@ -62,7 +44,7 @@ fn staged_reads_the_index_not_the_work_tree() {
     repo.write("app.ini", "[app]\nname = x\n");
     let (run, json) = staged(&repo, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["app.ini:4:credential"]);
+    assert_eq!(finding_keys(&json), vec!["app.ini:4:credential"]);
 
     // The inverse: the key only in an unstaged work-tree edit.
     let repo = Repo::init();
@@ -71,7 +53,7 @@ fn staged_reads_the_index_not_the_work_tree() {
     repo.write("app.ini", credentials_file());
     let (run, json) = staged(&repo, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(keys_of(&json), Vec::<String>::new());
+    assert_eq!(finding_keys(&json), Vec::<String>::new());
 }
 
 #[test]
@@ -107,7 +89,7 @@ fn staged_pure_rename_is_not_new_unless_whole_files_are_asked_for() {
     assert_eq!(json["stats"]["git"]["blobs"], 0);
     let (run, json) = staged(&repo, &["--scan-whole-staged-files"]);
     assert_eq!(run.code, 1);
-    assert_eq!(keys_of(&json), vec!["new-creds.ini:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["new-creds.ini:2:credential"]);
 }
 
 #[test]
@@ -126,7 +108,7 @@ fn staged_deletions_and_moved_lines_add_nothing() {
         json["stats"]["git"]["blobs"], 1,
         "only the changed blob is read"
     );
-    assert_eq!(keys_of(&json), Vec::<String>::new());
+    assert_eq!(finding_keys(&json), Vec::<String>::new());
 }
 
 #[test]
@@ -162,7 +144,7 @@ fn staged_binary_utf16_symlink_submodule_and_lfs() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     // The PNG header holds two newlines before the text chunk.
     assert_eq!(
-        keys_of(&json),
+        finding_keys(&json),
         vec!["logo.png:3:credential", "win/setup.ps1:2:credential"]
     );
     let png = &json["findings"][0];
@@ -212,7 +194,7 @@ fn staged_cost_follows_the_change() {
         json["stats"]["git"]["blobs"], 1,
         "one changed file, one blob read"
     );
-    assert_eq!(keys_of(&json), vec!["src/d7/f42.txt:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["src/d7/f42.txt:2:credential"]);
 }
 
 #[test]
@@ -235,7 +217,7 @@ fn staged_conflict_resolution_that_adds_a_key_is_caught() {
     repo.git(&["add", "settings.ini"]);
     let (run, json) = staged(&repo, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["settings.ini:4:credential"]);
+    assert_eq!(finding_keys(&json), vec!["settings.ini:4:credential"]);
 }
 
 // --- history ----------------------------------------------------------------------------
@@ -251,7 +233,7 @@ fn history_finds_a_key_deleted_later_with_its_commit() {
     repo.commit_all("remove it");
     let (run, json) = repo.keyhound_json(&["git", "history"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["deploy/.env:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["deploy/.env:2:credential"]);
     let finding = &json["findings"][0];
     assert_eq!(finding["commit"]["id"], leak.as_str());
     assert_eq!(finding["commit"]["author"], "Dev");
@@ -294,7 +276,7 @@ fn history_covers_side_branches_tags_and_the_stash() {
     let (run, json) = repo.keyhound_json(&["git", "history"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
-        keys_of(&json),
+        finding_keys(&json),
         vec![
             "README.md:2:access-key-id",
             "side.env:2:credential",
@@ -316,7 +298,7 @@ fn history_all_objects_finds_unreachable_blobs() {
     assert_eq!(run.code, 0, "no ref reaches the blob: {}", run.stderr);
     let (run, json) = repo.keyhound_json(&["git", "history", "--all-objects"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["(unreachable):2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["(unreachable):2:credential"]);
 }
 
 #[test]
@@ -338,7 +320,7 @@ fn history_with_a_missing_object_is_incomplete_but_scans_the_rest() {
         "the missing object is named: {}",
         run.stderr
     );
-    assert_eq!(keys_of(&json), vec!["a/creds.ini:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["a/creds.ini:2:credential"]);
 
     // A truncated object: unreadable, named, the rest still scanned.
     let repo = Repo::init();
@@ -355,7 +337,7 @@ fn history_with_a_missing_object_is_incomplete_but_scans_the_rest() {
     let (run, json) = repo.keyhound_json(&["git", "history"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains(&notes), "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["a/creds.ini:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["a/creds.ini:2:credential"]);
 }
 
 // --- range --------------------------------------------------------------------------------
@@ -376,7 +358,7 @@ fn range_reports_the_commit_that_added_a_key_even_if_removed_later() {
     repo.commit_all("three");
     let (run, json) = repo.keyhound_json(&["git", "range", &format!("{base}..HEAD")]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(keys_of(&json), vec!["src/app.py:2:credential"]);
+    assert_eq!(finding_keys(&json), vec!["src/app.py:2:credential"]);
     assert_eq!(json["findings"][0]["commit"]["id"], two.as_str());
     assert_eq!(json["stats"]["git"]["commits"], 3);
     // Outside the range: nothing.
@@ -399,7 +381,7 @@ fn range_includes_second_parent_content() {
     let (run, json) = repo.keyhound_json(&["git", "range", &format!("{base}..main")]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
-        keys_of(&json),
+        finding_keys(&json),
         vec!["feature.env:2:credential"],
         "reported once, by the side commit"
     );
@@ -520,7 +502,7 @@ fn a_malicious_repository_config_never_runs_its_programs() {
     ] {
         let (run, json) = repo.keyhound_json(&args);
         assert_eq!(run.code, 1, "{args:?} still finds the keys: {}", run.stderr);
-        assert!(!keys_of(&json).is_empty(), "{args:?}");
+        assert!(!finding_keys(&json).is_empty(), "{args:?}");
         assert!(
             !marker.exists(),
             "{args:?} ran a program named by the repository's config"

@@ -113,6 +113,12 @@ impl Report {
 /// A path for display: invalid UTF-8 bytes become `\xNN`, control characters are escaped
 /// (a file name cannot inject terminal escapes or CI annotations), `./` is dropped.
 pub fn display_path(path: &Path) -> String {
+    escape_bytes(&path_bytes(path).1)
+}
+
+/// A reported path without its leading `./`, and its bytes (on Windows, with `/`
+/// separators).
+pub fn path_bytes(path: &Path) -> (&Path, Vec<u8>) {
     let path = path
         .strip_prefix(".")
         .ok()
@@ -121,8 +127,8 @@ pub fn display_path(path: &Path) -> String {
     #[cfg(unix)]
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
     #[cfg(not(unix))]
-    let bytes = path.to_string_lossy().into_owned().into_bytes();
-    escape_bytes(&bytes)
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    (path, bytes)
 }
 
 /// Text from a repository (an author name) for display: control characters escaped.

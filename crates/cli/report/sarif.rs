@@ -536,15 +536,7 @@ fn region(part: &Part, finding: &Finding) -> Region {
 /// A path as a SARIF artifact location: relative paths (and git paths, relative to the
 /// repository's root) percent-encoded against `%SRCROOT%`; absolute ones as `file://` URIs.
 fn artifact_location(path: &Path) -> ArtifactLocation {
-    let path = path
-        .strip_prefix(".")
-        .ok()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(path);
-    #[cfg(unix)]
-    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
-    #[cfg(not(unix))]
-    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let (path, bytes) = super::path_bytes(path);
     if path.is_absolute() {
         // `/tmp/x` → `file:///tmp/x`; `C:/x` → `file:///C:/x`.
         let drive = bytes.get(1) == Some(&b':');
