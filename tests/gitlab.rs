@@ -307,13 +307,7 @@ fn an_incomplete_scan_is_a_failure_with_a_message() {
 
 #[test]
 fn gitlab_git_findings_carry_the_commit() {
-    let repo = Repo::init();
-    repo.write("readme.md", "hello\n");
-    repo.commit_all("start");
-    repo.write("config/app env.ini", credentials_file());
-    let added = repo.commit_all("add config");
-    std::fs::remove_file(repo.path().join("config/app env.ini")).unwrap();
-    repo.commit_all("remove config");
+    let (repo, added) = Repo::with_removed_leak("config/app env.ini");
 
     let run = run_in(
         repo.path(),

@@ -157,6 +157,19 @@ impl Repo {
         write(self.path(), relative, contents);
     }
 
+    /// A repository whose second commit adds `credentials_file()` at `path` and whose
+    /// third removes it; returns it with the adding commit's id.
+    pub fn with_removed_leak(path: &str) -> (Repo, String) {
+        let repo = Repo::init();
+        repo.write("readme.md", "hello\n");
+        repo.commit_all("start");
+        repo.write(path, credentials_file());
+        let added = repo.commit_all("add config");
+        std::fs::remove_file(repo.path().join(path)).unwrap();
+        repo.commit_all("remove config");
+        (repo, added)
+    }
+
     /// Stages everything and commits; returns the new commit id.
     pub fn commit_all(&self, message: &str) -> String {
         self.git(&["add", "-A"]);

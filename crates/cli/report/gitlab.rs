@@ -17,10 +17,10 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use keyhound_core::{Finding, Fingerprint, Kind, Part, RuleSet, Severity};
+use keyhound_core::{Finding, Fingerprint, RuleSet, Severity};
 use serde::Serialize;
 
-use super::{display_path, utc_date, FileFindings, Report};
+use super::{display_path, part_label, part_value, provenance, utc_date, FileFindings, Report};
 
 /// The version of GitLab's report schema this report conforms to.
 pub const SCHEMA_VERSION: &str = "15.0.7";
@@ -361,23 +361,6 @@ fn vulnerability<'a>(
     }
 }
 
-fn label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::AccessKeyId => "key id",
-        Kind::SecretAccessKey => "secret",
-        _ => "session token",
-    }
-}
-
-/// A part's value: key ids in full (an administrator needs them to deactivate the key),
-/// secrets and tokens always redacted.
-fn value_of(part: &Part) -> String {
-    match part.kind {
-        Kind::AccessKeyId => part.value.expose().to_string(),
-        _ => part.value.redacted(),
-    }
-}
-
 /// GitLab renders descriptions as Markdown: values go in code spans they cannot leave.
 fn code(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -403,8 +386,9 @@ fn description(finding: &Finding, rule_name: &str, commit: Option<&str>) -> Stri
         .map(|part| {
             format!(
                 "{} {} (line {}, column {})",
-                label(part.kind),
-                code(&value_of(part)),
+                part_label(part.kind),
+                // Always redacted: the report is uploaded and kept as an artifact.
+                code(&part_value(part, false)),
                 part.line,
                 part.column
             )
@@ -415,15 +399,7 @@ fn description(finding: &Finding, rule_name: &str, commit: Option<&str>) -> Stri
         text.push_str(&format!(", AWS account {}", code(account)));
     }
     text.push('.');
-    if finding.binary {
-        text.push_str(" Found in a binary file.");
-    }
-    if finding.encoding != "utf-8" {
-        text.push_str(&format!(" Decoded from {}.", finding.encoding));
-    }
-    if let Some(commit) = commit {
-        text.push_str(&format!(" Added in commit {}.", code(commit)));
-    }
+    text.push_str(&provenance(finding, commit.map(code).as_deref()));
     if finding.example {
         text.push_str(" It does not fail the scan.");
     }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use keyhound_core::{Finding, Kind, RuleSet, Severity};
 
-use super::{display_path, shown, Report, Stats};
+use super::{display_path, part_value, Report, Stats};
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy)]
@@ -134,11 +134,13 @@ fn write_finding(
         style.paint("2", &format!("[{}]", finding.rule_id)),
     )?;
     for part in &finding.parts {
-        let (label, value) = match part.kind {
-            Kind::AccessKeyId => ("key id", part.value.expose().to_string()),
-            Kind::SecretAccessKey => ("secret", shown(&part.value, show_secrets)),
-            _ => ("token", shown(&part.value, show_secrets)),
+        // Short labels keep the values aligned.
+        let label = match part.kind {
+            Kind::AccessKeyId => "key id",
+            Kind::SecretAccessKey => "secret",
+            _ => "token",
         };
+        let value = part_value(part, show_secrets);
         let mut line = format!("    {label:<8}{value}");
         if part.kind == Kind::AccessKeyId {
             if let Some(account) = &finding.account_id {

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Part};
 use serde::Serialize;
 
-use super::{display_path, shown, utc_date, FileFindings, Report, Stats};
+use super::{display_path, part_value, shown, utc_date, FileFindings, Report, Stats};
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -168,11 +168,7 @@ fn tool() -> Tool {
 }
 
 fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
-    let value = match part.kind {
-        // Key ids are identifiers an administrator needs to see, not secrets.
-        keyhound_core::Kind::AccessKeyId => part.value.expose().to_string(),
-        _ => shown(&part.value, show_secrets),
-    };
+    let value = part_value(part, show_secrets);
     PartRecord {
         kind: part.kind.as_str(),
         rule: part.rule_id,

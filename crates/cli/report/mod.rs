@@ -175,6 +175,40 @@ pub fn utc_date(seconds: i64) -> String {
     )
 }
 
+/// A part's value as every report shows it: key ids in full (identifiers an
+/// administrator needs to deactivate the key), secrets and tokens redacted unless asked.
+pub fn part_value(part: &keyhound_core::Part, show_secrets: bool) -> String {
+    match part.kind {
+        keyhound_core::Kind::AccessKeyId => part.value.expose().to_string(),
+        _ => shown(&part.value, show_secrets),
+    }
+}
+
+/// What a part is, in words (`key id`, `secret`, `session token`).
+pub fn part_label(kind: keyhound_core::Kind) -> &'static str {
+    match kind {
+        keyhound_core::Kind::AccessKeyId => "key id",
+        keyhound_core::Kind::SecretAccessKey => "secret",
+        _ => "session token",
+    }
+}
+
+/// The sentences saying where a finding's text came from: a binary, an encoding, a
+/// commit (`commit` as the report wants it written).
+pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
+    let mut text = String::new();
+    if finding.binary {
+        text.push_str(" Found in a binary file.");
+    }
+    if finding.encoding != "utf-8" {
+        text.push_str(&format!(" Decoded from {}.", finding.encoding));
+    }
+    if let Some(commit) = commit {
+        text.push_str(&format!(" Added in commit {commit}."));
+    }
+    text
+}
+
 /// A secret for display: in full only when asked.
 pub fn shown(secret: &keyhound_core::Secret, show_secrets: bool) -> String {
     if show_secrets {

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use keyhound_core::{Finding, Kind, Part, RuleSet, Severity};
+use keyhound_core::{Finding, Part, RuleSet, Severity};
 use serde::Serialize;
 
-use super::{shown, utc_date, FileFindings, Report};
+use super::{part_label, part_value, provenance, utc_date, FileFindings, Report};
 
 /// What `$schema` says: the address GitHub's documentation and most tools use.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -408,7 +408,11 @@ fn result<'a>(
                 region: region(part, finding),
             },
             message: Some(Message {
-                text: format!("{} ({})", label(part.kind), value_of(part, show_secrets)),
+                text: format!(
+                    "{} ({})",
+                    part_label(part.kind),
+                    part_value(part, show_secrets)
+                ),
             }),
         })
         .collect();
@@ -455,23 +459,6 @@ fn result<'a>(
     }
 }
 
-fn label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::AccessKeyId => "key id",
-        Kind::SecretAccessKey => "secret",
-        _ => "session token",
-    }
-}
-
-/// A part's value as reports show it: key ids in full (they are what an administrator
-/// deactivates), secrets and tokens redacted unless asked.
-fn value_of(part: &Part, show_secrets: bool) -> String {
-    match part.kind {
-        Kind::AccessKeyId => part.value.expose().to_string(),
-        _ => shown(&part.value, show_secrets),
-    }
-}
-
 /// `AWS credential (key ID + secret): key id AKIA…, secret 2a/f…(36 more), account
 /// 123456789012. Deactivate …`
 fn message(
@@ -489,22 +476,20 @@ fn message(
     let parts: Vec<String> = finding
         .parts
         .iter()
-        .map(|part| format!("{} {}", label(part.kind), value_of(part, show_secrets)))
+        .map(|part| {
+            format!(
+                "{} {}",
+                part_label(part.kind),
+                part_value(part, show_secrets)
+            )
+        })
         .collect();
     text.push_str(&parts.join(", "));
     if let Some(account) = &finding.account_id {
         text.push_str(&format!(", account {account}"));
     }
     text.push('.');
-    if finding.binary {
-        text.push_str(" Found in a binary file.");
-    }
-    if finding.encoding != "utf-8" {
-        text.push_str(&format!(" Decoded from {}.", finding.encoding));
-    }
-    if let Some(commit) = commit {
-        text.push_str(&format!(" Added in commit {commit}."));
-    }
+    text.push_str(&provenance(finding, commit));
     if finding.example {
         text.push_str(" It does not fail the scan.");
     } else if let Some(info) = info {
