@@ -126,6 +126,120 @@ fn a_long_single_line_finds_the_key_at_its_end() {
     assert_eq!(json["findings"][0]["column"], 16_000_000 + 21);
 }
 
+/// A file far larger than the scanner's window, with pairs straddling window edges
+/// (8 MiB apart), a suppressed one, and one on the last line.
+fn write_large_file(path: &std::path::Path, megabytes: usize) -> Vec<String> {
+    let filler = "the quick brown fox jumps over the lazy dog, nothing to see here é\n";
+    let pair = format!("aws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
+    let allowed = format!("id = {KEY_ID_2} # keyhound:allow\n");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let (mut written, mut line, mut expected) = (0usize, 1usize, Vec::new());
+    let mut edge = 8 << 20;
+    while written < megabytes << 20 {
+        // The key id line ends just before the edge: the secret is in the next window.
+        let chunk: &str = if written + filler.len() + 45 > edge && written < edge {
+            edge += 8 << 20;
+            expected.push(format!("big.log:{line}:credential"));
+            &pair
+        } else if line % 1_000_000 == 0 {
+            &allowed
+        } else {
+            filler
+        };
+        file.write_all(chunk.as_bytes()).unwrap();
+        written += chunk.len();
+        line += chunk.matches('\n').count();
+    }
+    // Far enough from the last pair not to pair with its secret.
+    file.write_all(filler.repeat(10).as_bytes()).unwrap();
+    file.write_all(format!("last = \"{KEY_ID_2}\"").as_bytes())
+        .unwrap();
+    expected.push(format!("big.log:{}:access-key-id", line + 10));
+    file.flush().unwrap();
+    expected.sort();
+    expected
+}
+
+/// The highest resident set size, in KiB, `child` reached before it exited (Linux's
+/// VmHWM, polled: it only grows, so the last reading is the peak).
+#[cfg(target_os = "linux")]
+fn peak_rss_kib(child: &mut std::process::Child) -> u64 {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            {
+                peak = kib;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    peak
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_file_larger_than_memory_is_streamed_with_bounded_memory() {
+    let dir = temp_dir();
+    let expected = write_large_file(&dir.path().join("big.log"), 200);
+    assert!(expected.len() >= 24, "{expected:?}");
+    let mut child = keyhound()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "-j1",
+            "--show-suppressed",
+            "big.log",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read stdout on another thread so a full pipe cannot stall the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let peak = peak_rss_kib(&mut child);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(finding_keys(&json), expected);
+    assert_eq!(json["stats"]["suppressed"], 3, "{}", json["stats"]);
+    assert!(json["stats"]["too_large"].as_array().unwrap().is_empty());
+    // 200 MiB scanned; one window (8.5 MiB) plus the program is what stays resident.
+    assert!(peak > 0 && peak < 64 << 10, "peak RSS {peak} KiB");
+}
+
+#[test]
+fn standard_input_is_streamed_too() {
+    let dir = temp_dir();
+    let expected = write_large_file(&dir.path().join("big.log"), 20);
+    let child = keyhound()
+        .args(["scan", "--format", "json", "-"])
+        .stdin(std::fs::File::open(dir.path().join("big.log")).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut expected: Vec<String> = expected
+        .iter()
+        .map(|k| k.replace("big.log", "<stdin>"))
+        .collect();
+    expected.sort();
+    assert_eq!(finding_keys(&json), expected);
+}
+
 #[test]
 #[cfg(unix)]
 fn invalid_utf8_content_and_file_names() {

@@ -210,9 +210,10 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub report_path: Option<PathBuf>,
 
-    /// Skip files (and git blobs) larger than this (bytes, or with a K/M/G suffix; default
-    /// 64M, or the configuration's `max_file_size`). Skipped inputs are named on stderr
-    /// and counted in the summary.
+    /// Skip files and git blobs larger than this (bytes, or with a K/M/G suffix; default:
+    /// the configuration's `max_file_size`, else no limit for files, which are streamed
+    /// in bounded memory, and 64M for git blobs). Skipped inputs are named on stderr and
+    /// counted in the summary.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
 

@@ -209,8 +209,18 @@ impl Config {
         })
     }
 
-    /// The size limit: the flag when given, else the configuration's, else 64 MiB.
+    /// The size limit for files and standard input: the flag when given, else the
+    /// configuration's, else none (large files are streamed in bounded memory).
     pub fn max_file_size(&self, output: &OutputArgs) -> u64 {
+        output
+            .max_file_size
+            .or(self.max_file_size)
+            .unwrap_or(u64::MAX)
+    }
+
+    /// The size limit for git blobs, which are inflated whole into memory: the flag when
+    /// given, else the configuration's, else 64 MiB.
+    pub fn max_blob_size(&self, output: &OutputArgs) -> u64 {
         output
             .max_file_size
             .or(self.max_file_size)

@@ -188,9 +188,12 @@ pub fn scan_file(
             bytes: size,
         };
     }
+    if size > READ_WHOLE_UP_TO {
+        return scan_stream(path.to_path_buf(), file, max, scanner, scratch, buffer);
+    }
     // Read at most one byte past the limit: a file that grew since stat is caught too.
     buffer.clear();
-    if let Err(err) = file.take(max + 1).read_to_end(buffer) {
+    if let Err(err) = file.take(max.saturating_add(1)).read_to_end(buffer) {
         return unreadable(err);
     }
     if buffer.len() as u64 > max {
@@ -207,7 +210,47 @@ pub fn scan_file(
     event
 }
 
-/// Scans bytes already in memory (standard input).
+/// Files up to this size are read whole; larger ones are streamed in windows, so memory
+/// stays bounded whatever a file's size.
+const READ_WHOLE_UP_TO: u64 = 8 << 20;
+
+/// Streams `reader` (a large file, standard input) through the scanner in windows, up to
+/// `max` bytes; `buffer` holds one window.
+pub fn scan_stream(
+    path: PathBuf,
+    reader: impl Read,
+    max: u64,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+) -> Event {
+    let mut findings = Vec::new();
+    let mut suppressed = Vec::new();
+    // One byte past the limit tells an input over it (a file that grew, a long pipe).
+    let limited = reader.take(max.saturating_add(1));
+    let read = scanner.scan_reader(limited, scratch, buffer, |finding, window| {
+        match window.inline_allowance(&finding) {
+            Some(allowance) => suppressed.push((finding, allowance)),
+            None => findings.push(finding),
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    match read {
+        Err(err) => Event::Unreadable {
+            path: Some(path),
+            error: err.to_string(),
+        },
+        Ok(bytes) if bytes > max => Event::TooLarge { path, bytes },
+        Ok(bytes) => Event::Scanned {
+            path,
+            bytes,
+            findings,
+            suppressed,
+        },
+    }
+}
+
+/// Scans bytes already in memory.
 pub fn scan_bytes(path: PathBuf, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
@@ -247,18 +290,4 @@ fn classify_walk_error(err: ignore::Error) -> Event {
             error: inner.to_string(),
         },
     }
-}
-
-/// Reads standard input to the end, within the size limit.
-pub fn read_stdin(max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(max + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(if bytes.len() as u64 > max {
-        Err(bytes.len() as u64)
-    } else {
-        Ok(bytes)
-    })
 }

@@ -32,7 +32,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let config = Config::for_scan(output, &root)?;
     let scanner = Scanner::new(config.rules.clone());
     let options = ScanOptions {
-        max_blob_size: config.max_file_size(output),
+        max_blob_size: config.max_blob_size(output),
         threads: output.threads(),
         progress: crate::progress::Bar::on_terminal()
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),

@@ -108,22 +108,14 @@ fn collect_scan(
     };
     let collector = std::thread::spawn(move || collect(receiver));
     if !stdin_inputs.is_empty() {
-        let event = match walk::read_stdin(max_file_size) {
-            Err(err) => Event::Unreadable {
-                path: Some(PathBuf::from("<stdin>")),
-                error: err.to_string(),
-            },
-            Ok(Ok(bytes)) => walk::scan_bytes(
-                PathBuf::from("<stdin>"),
-                &bytes,
-                scanner,
-                &mut Scratch::new(),
-            ),
-            Ok(Err(bytes)) => Event::TooLarge {
-                path: PathBuf::from("<stdin>"),
-                bytes,
-            },
-        };
+        let event = walk::scan_stream(
+            PathBuf::from("<stdin>"),
+            std::io::stdin().lock(),
+            max_file_size,
+            scanner,
+            &mut Scratch::new(),
+            &mut Vec::new(),
+        );
         sender.send(event).ok();
     }
     walk::walk(&file_inputs, &options, scanner, &sender);

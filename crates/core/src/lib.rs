@@ -1,6 +1,7 @@
 //! keyhound-core finds AWS credentials in bytes: access key ids, secret access keys,
-//! session tokens, and the credentials they form together. It does no I/O; give it bytes,
-//! get [`Finding`]s.
+//! session tokens, and the credentials they form together. It opens no files; give it
+//! bytes, get [`Finding`]s, or give [`Scanner::scan_reader`] any reader of any size and get
+//! the same findings in bounded memory.
 //!
 //! The three types to know:
 //!
@@ -79,6 +80,7 @@ mod pair;
 mod rule;
 mod ruleset;
 mod scanner;
+mod stream;
 mod validate;
 
 pub use account::account_id;
@@ -89,6 +91,7 @@ pub use finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 pub use rule::{Pairing, Rule};
 pub use ruleset::{RuleSet, RuleSetBuilder};
 pub use scanner::{Scanner, Scratch};
+pub use stream::Window;
 
 #[cfg(test)]
 mod tests {

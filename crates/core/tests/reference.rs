@@ -35,6 +35,60 @@ fn prefilter_equals_reference_on_every_fixture() {
     assert!(total > 40, "the comparison covered real findings: {total}");
 }
 
+/// Streaming in windows finds exactly what one whole-input scan finds, wherever the
+/// window edges fall: every text fixture, concatenated and repeated past several windows.
+#[test]
+fn streamed_windows_equal_one_whole_scan() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan");
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    files.sort();
+    let mut text = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        // UTF-16 and binary files are judged by their first bytes: concatenated, they
+        // would be judged differently at each window start, which a real file is not.
+        if !bytes.contains(&0) && !bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            text.extend_from_slice(&bytes);
+            text.extend_from_slice(b"\n\n");
+        }
+    }
+    let once = text.clone();
+    while text.len() < 3 * (256 << 10) {
+        text.extend_from_slice(&once);
+    }
+    let scanner = Scanner::default();
+    let whole = scanner.scan(&text);
+    assert!(whole.len() > 100, "{}", whole.len());
+    // First window edges inside findings' values and between the parts of pairs.
+    let mut windows: Vec<usize> = whole
+        .iter()
+        .filter(|f| f.span.start > 50_000)
+        .step_by(whole.len() / 10)
+        .flat_map(|f| f.parts.iter().map(|p| p.span.start + 3))
+        .collect();
+    windows.dedup();
+    assert!(windows.len() >= 8, "{windows:?}");
+    for window in windows {
+        let mut streamed = Vec::new();
+        let read = scanner
+            .scan_reader_in_windows(
+                &text[..],
+                window,
+                &mut keyhound_core::Scratch::new(),
+                &mut Vec::new(),
+                |finding, _| {
+                    streamed.push(finding);
+                    std::ops::ControlFlow::Continue(())
+                },
+            )
+            .unwrap();
+        assert_eq!(read, text.len() as u64);
+        assert_eq!(streamed.len(), whole.len(), "window {window}");
+        assert!(streamed == whole, "window {window}");
+    }
+}
+
 const BASE32: &str = "[A-Z2-7]{16}";
 const BASE64: &str = "[A-Za-z0-9+/]{40}";
 
