@@ -578,3 +578,40 @@ fn range_cost_follows_the_range_not_the_history() {
         "only the range's blobs are read"
     );
 }
+
+#[test]
+fn history_findings_and_stats_are_the_same_on_one_thread_and_many() {
+    let repo = Repo::init_with(&[]);
+    // Every fixture, committed in three batches over four commits, then one removed.
+    let fixtures = repo_root().join("fixtures/scan");
+    let mut files: Vec<_> = std::fs::read_dir(fixtures.join("positive"))
+        .unwrap()
+        .flat_map(|case| std::fs::read_dir(case.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    assert!(files.len() > 30, "{}", files.len());
+    for (batch, chunk) in files.chunks(files.len() / 3 + 1).enumerate() {
+        for file in chunk {
+            let relative = file.strip_prefix(&fixtures).unwrap().to_str().unwrap();
+            repo.write(
+                &format!("b{batch}/{relative}"),
+                std::fs::read(file).unwrap(),
+            );
+        }
+        repo.commit_all(&format!("batch {batch}"));
+    }
+    repo.git(&["rm", "-q", "-r", "b0"]);
+    repo.commit_all("remove the first batch");
+    let strip = |mut json: serde_json::Value| {
+        json["stats"].as_object_mut().unwrap().remove("elapsed_ms");
+        json
+    };
+    let (one_run, one) = repo.keyhound_json(&["git", "history", "-j1", "."]);
+    let (many_run, many) = repo.keyhound_json(&["git", "history", "-j3", "."]);
+    assert_eq!(one_run.code, 1, "{}", one_run.stderr);
+    assert_eq!(many_run.code, 1, "{}", many_run.stderr);
+    assert!(one["findings"].as_array().unwrap().len() > 30);
+    assert_eq!(strip(one), strip(many));
+}

@@ -32,7 +32,7 @@ impl Bar {
 }
 
 impl keyhound_git::Progress for Bar {
-    fn start(&self, blobs: u64) {
+    fn discovered(&self, blobs: u64) {
         self.bar.set_length(blobs);
     }
 

@@ -10,7 +10,7 @@ use gix::ObjectId;
 use keyhound_core::Scanner;
 
 use crate::object::{commit, Commit, ObjectProblem};
-use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
+use crate::scan::{scan_produced, Outcome, ScanOptions, Target};
 use crate::tree::{self, Problem};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
@@ -21,24 +21,24 @@ pub fn history(
     options: &ScanOptions,
     all_objects: bool,
 ) -> Outcome {
-    let mut outcome = Outcome::default();
-    let tips = tips(repo, &mut outcome.problems);
-    let commits = commits_from(repo, &tips, &mut outcome.problems);
-    outcome.commits = commits.len() as u64;
-
-    let mut seen_trees = HashSet::new();
-    let mut seen_blobs = HashSet::new();
-    let mut targets = Vec::new();
-    for commit in topological(&commits) {
-        let info = Arc::new(commit.info.clone());
-        tree::walk(
-            repo,
-            commit.tree,
-            &mut seen_trees,
-            &mut outcome.problems,
-            |entry| {
-                if seen_blobs.insert(entry.id) {
-                    targets.push(Target {
+    let mut problems = Vec::new();
+    let tips = tips(repo, &mut problems);
+    let commits = commits_from(repo, &tips, &mut problems);
+    let mut outcome = Outcome {
+        commits: commits.len() as u64,
+        ..Outcome::default()
+    };
+    // Blobs are scanned on other threads while the walk goes on finding them.
+    let walk = |emit: &mut dyn FnMut(Target)| {
+        // Object ids are hashes already: the sets use them as they are.
+        let mut seen_trees = gix::hashtable::HashSet::default();
+        let mut seen_blobs = gix::hashtable::HashSet::default();
+        for commit in topological(&commits) {
+            let info = Arc::new(commit.info.clone());
+            tree::walk(repo, commit.tree, &mut seen_trees, &mut problems, |leaf| {
+                if seen_blobs.insert(leaf.id) {
+                    let entry = leaf.to_entry();
+                    emit(Target {
                         blob: entry.id,
                         mode: entry.mode,
                         path: entry.path,
@@ -46,13 +46,17 @@ pub fn history(
                         previous: Vec::new(),
                     });
                 }
-            },
-        );
-    }
-    if all_objects {
-        targets.extend(unreachable_blobs(repo, &seen_blobs, &mut outcome.problems));
-    }
-    scan_targets(repo, targets, scanner, options, &mut outcome);
+            });
+        }
+        if all_objects {
+            unreachable_blobs(repo, &seen_blobs, &mut problems)
+                .into_iter()
+                .for_each(emit);
+        }
+    };
+    scan_produced(repo, scanner, options, &mut outcome, walk);
+    problems.append(&mut outcome.problems);
+    outcome.problems = problems;
     outcome
 }
 
@@ -174,7 +178,7 @@ fn topological(commits: &HashMap<ObjectId, Commit>) -> Vec<&Commit> {
 /// Blobs in the object database that no commit reached.
 fn unreachable_blobs(
     repo: &gix::Repository,
-    seen: &HashSet<ObjectId>,
+    seen: &gix::hashtable::HashSet<ObjectId>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Target> {
     let mut targets = Vec::new();

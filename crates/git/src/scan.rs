@@ -3,13 +3,12 @@
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
-use rayon::prelude::*;
 
 use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{display, Problem};
@@ -94,8 +93,9 @@ impl std::fmt::Debug for ScanOptions {
 
 /// Receives progress from a scan's reading threads (a progress bar, say).
 pub trait Progress: Send + Sync {
-    /// The number of blobs that will be read.
-    fn start(&self, blobs: u64);
+    /// How many blobs there are to read so far: the total grows while history is still
+    /// being walked, as scanning starts before the walk ends.
+    fn discovered(&self, blobs: u64);
     /// One blob of `bytes` bytes was read and scanned.
     fn blob_done(&self, bytes: u64);
     /// Reading is over.
@@ -104,6 +104,40 @@ pub trait Progress: Send + Sync {
 
 /// The first line of a Git LFS pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+
+/// What one scanning thread saw: counts for every blob, and the results worth listing
+/// (findings, blobs not scanned, problems) with the index of their target.
+#[derive(Default)]
+struct Tally {
+    blobs: u64,
+    bytes: u64,
+    symlinks: u64,
+    listed: Vec<(usize, Scanned)>,
+}
+
+impl Tally {
+    fn add(&mut self, index: usize, scanned: Scanned) {
+        match &scanned {
+            Scanned::Findings {
+                bytes,
+                findings,
+                suppressed,
+            } => {
+                self.blobs += 1;
+                self.bytes += bytes;
+                if findings.is_empty() && suppressed.is_empty() {
+                    return;
+                }
+            }
+            Scanned::Symlink => {
+                self.symlinks += 1;
+                return;
+            }
+            Scanned::NotScanned(_) | Scanned::Problem(_) => {}
+        }
+        self.listed.push((index, scanned));
+    }
+}
 
 enum Scanned {
     Findings {
@@ -124,52 +158,108 @@ pub(crate) fn scan_targets(
     options: &ScanOptions,
     outcome: &mut Outcome,
 ) {
-    if let Some(progress) = &options.progress {
-        progress.start(targets.len() as u64);
-    }
+    scan_produced(repo, scanner, options, outcome, |emit| {
+        targets.into_iter().for_each(emit);
+    });
+}
+
+/// Targets travel to the scanning threads in batches: one channel message per blob would
+/// cost more than scanning most blobs.
+const BATCH: usize = 256;
+
+/// Scans the targets `produce` hands to its callback, on `options.threads` threads that
+/// start while `produce` is still running (walking history), adding to `outcome`. The
+/// outcome lists things in the order they were produced, whatever the threads did.
+pub(crate) fn scan_produced(
+    repo: &gix::Repository,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    outcome: &mut Outcome,
+    produce: impl FnOnce(&mut dyn FnMut(Target)),
+) {
     let sync = repo.clone().into_sync();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.max(1))
-        .build();
-    let run = || {
-        targets
-            .par_iter()
-            .map_init(
-                || {
-                    (
-                        sync.to_thread_local(),
-                        Scratch::new(),
-                        Vec::new(),
-                        Vec::new(),
-                    )
-                },
-                |(repo, scratch, buf, old), target| {
-                    scan_one(repo, target, scanner, options, scratch, buf, old)
-                },
-            )
-            .collect::<Vec<Scanned>>()
-    };
-    let results = match pool {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    };
+    let threads = options.threads.max(1);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(usize, Target)>>(threads * 4);
+    let receiver = Mutex::new(receiver);
+    let mut tallies = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let repo = sync.to_thread_local();
+                    let (mut scratch, mut buf, mut old) = (Scratch::new(), Vec::new(), Vec::new());
+                    let mut tally = Tally::default();
+                    // A poisoned lock means another worker panicked: that panic is re-raised.
+                    while let Some(batch) = receiver.lock().ok().and_then(|r| r.recv().ok()) {
+                        for (index, target) in batch {
+                            let scanned = scan_one(
+                                &repo,
+                                &target,
+                                scanner,
+                                options,
+                                &mut scratch,
+                                &mut buf,
+                                &mut old,
+                            );
+                            tally.add(index, scanned);
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut produced = 0;
+        let send = |batch: Vec<(usize, Target)>, produced: usize| {
+            if let Some(progress) = &options.progress {
+                progress.discovered(produced as u64);
+            }
+            // Only fails when every worker is gone, which only a panic does.
+            let _ = sender.send(batch);
+        };
+        produce(&mut |target| {
+            batch.push((produced, target));
+            produced += 1;
+            if batch.len() == BATCH {
+                send(
+                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
+                    produced,
+                );
+            }
+        });
+        send(batch, produced);
+        drop(sender);
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<Tally>>()
+    });
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    for result in results {
-        match result {
+    let mut listed: Vec<(usize, Scanned)> = Vec::new();
+    for tally in &mut tallies {
+        outcome.blobs += tally.blobs;
+        outcome.bytes += tally.bytes;
+        outcome.symlinks += tally.symlinks;
+        listed.append(&mut tally.listed);
+    }
+    listed.sort_by_key(|(index, _)| *index);
+    for (_, scanned) in listed {
+        match scanned {
             Scanned::Findings {
-                bytes,
                 findings,
                 suppressed,
+                ..
             } => {
-                outcome.blobs += 1;
-                outcome.bytes += bytes;
                 outcome.findings.extend(findings);
                 outcome.suppressed.extend(suppressed);
             }
             Scanned::NotScanned(entry) => outcome.not_scanned.push(entry),
-            Scanned::Symlink => outcome.symlinks += 1,
+            Scanned::Symlink => {}
             Scanned::Problem(problem) => outcome.problems.push(problem),
         }
     }

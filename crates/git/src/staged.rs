@@ -237,8 +237,9 @@ impl Compare<'_> {
     /// Records every blob under a directory HEAD had and the index no longer has.
     fn remove_tree(&mut self, id: ObjectId) {
         let removed = &mut self.removed;
-        tree::walk(self.repo, id, &mut HashSet::new(), self.problems, |entry| {
-            removed.insert(entry.id);
+        let mut seen = gix::hashtable::HashSet::default();
+        tree::walk(self.repo, id, &mut seen, self.problems, |leaf| {
+            removed.insert(leaf.id);
         });
     }
 }

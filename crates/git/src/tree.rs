@@ -2,7 +2,7 @@
 //! between two trees (skipping subtrees that did not change). Never a blob diff: what a
 //! change adds is decided by scanning, not by diffing lines.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use gix::objs::tree::EntryMode;
 use gix::ObjectId;
@@ -61,37 +61,75 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     path
 }
 
+/// A non-tree entry met by [`walk`]: its directory and name, borrowed from the tree being
+/// read, so that entries the caller has seen before cost no allocation.
+pub(crate) struct Leaf<'a> {
+    pub(crate) prefix: &'a [u8],
+    pub(crate) name: &'a [u8],
+    pub(crate) id: ObjectId,
+    pub(crate) mode: EntryMode,
+}
+
+impl Leaf<'_> {
+    /// The entry, with its full path.
+    pub(crate) fn to_entry(&self) -> Entry {
+        Entry {
+            path: join(self.prefix, self.name),
+            id: self.id,
+            mode: self.mode,
+        }
+    }
+}
+
 /// Calls `visit` for every non-tree entry under `root`, skipping (and adding to `seen`)
 /// trees already in `seen`.
 pub(crate) fn walk(
     repo: &gix::Repository,
     root: ObjectId,
-    seen: &mut HashSet<ObjectId>,
+    seen: &mut gix::hashtable::HashSet<ObjectId>,
     problems: &mut Vec<Problem>,
-    mut visit: impl FnMut(Entry),
+    mut visit: impl FnMut(&Leaf<'_>),
 ) {
+    if !seen.insert(root) {
+        return;
+    }
     let mut buf = Vec::new();
     let mut stack = vec![(Vec::new(), root)];
     while let Some((prefix, tree)) = stack.pop() {
-        if !seen.insert(tree) {
-            continue;
-        }
-        match entries_with(repo, &tree, &mut buf) {
-            Ok(list) => {
-                for (name, mode, id) in list {
-                    let path = join(&prefix, &name);
-                    if mode.is_tree() {
-                        stack.push((path, id));
-                    } else {
-                        visit(Entry { path, id, mode });
-                    }
-                }
+        let problem = |problem| Problem {
+            id: tree.to_string(),
+            context: display(&prefix),
+            problem,
+        };
+        let data = match read(repo, &tree, gix::object::Kind::Tree, &mut buf) {
+            Ok(data) => data,
+            Err(err) => {
+                problems.push(problem(err));
+                continue;
             }
-            Err(problem) => problems.push(Problem {
-                id: tree.to_string(),
-                context: display(&prefix),
-                problem,
-            }),
+        };
+        for entry in gix::objs::TreeRefIter::from_bytes(data, tree.kind()) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    problems.push(problem(ObjectProblem::Corrupt(err.to_string())));
+                    break;
+                }
+            };
+            let id = entry.oid.to_owned();
+            if entry.mode.is_tree() {
+                // Most subtrees of a commit are unchanged from its parent's: seen.
+                if seen.insert(id) {
+                    stack.push((join(&prefix, entry.filename), id));
+                }
+            } else {
+                visit(&Leaf {
+                    prefix: &prefix,
+                    name: entry.filename,
+                    id,
+                    mode: entry.mode,
+                });
+            }
         }
     }
 }
