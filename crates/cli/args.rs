@@ -43,7 +43,22 @@ pub enum Command {
     /// variables".
     #[command(after_help = EXIT_CODES)]
     Env(EnvArgs),
+    /// Audit this host, or an image or container file system mounted at --root, for CIS
+    /// AWS 1.18: is an instance role attached (EC2 only), and are long-lived keys in
+    /// credentials files, cloud-init, systemd units, cron, shell files, process
+    /// environments or applications? PASS or FAIL, with the evidence.
+    #[command(after_help = AUDIT_EXIT_CODES)]
+    Audit(AuditArgs),
 }
+
+/// Exit codes of `keyhound audit`.
+pub const AUDIT_EXIT_CODES: &str = "\
+Exit codes:
+  0  PASS: no long-lived key found (AWS documentation example keys do not count)
+  1  FAIL: long-lived keys found
+  2  usage or configuration error
+  3  incomplete: a place could not be read, or IMDS was asked and did not answer (wins
+     over 1; the report still lists what was found)";
 
 /// `keyhound git …`
 #[derive(Debug, Subcommand)]
@@ -182,6 +197,79 @@ pub struct EnvArgs {
     pub output: OutputArgs,
 }
 
+/// Arguments of `keyhound audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Audit the file system mounted at DIR (an image, a snapshot's volume, a container's
+    /// root file system) as if it were `/`: symbolic links are resolved inside it and never
+    /// lead out. Process environments are read, and the instance role asked for, only
+    /// when auditing this host (no --root, or --root /).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+
+    /// Ask the instance metadata service for the instance role even when this machine does
+    /// not look like EC2, or when auditing --root (a host file system mounted into a
+    /// container on that host).
+    #[arg(long)]
+    pub imds: bool,
+
+    /// Where the instance metadata service is (default: AWS_EC2_METADATA_SERVICE_ENDPOINT,
+    /// else http://169.254.169.254). Plain http only; proxies are never used for it.
+    #[arg(long, value_name = "URL")]
+    pub imds_endpoint: Option<String>,
+
+    /// How long each request to the instance metadata service may take (`1s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub imds_timeout: std::time::Duration,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub format: AuditFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub report_path: Option<PathBuf>,
+
+    /// Skip files larger than this (bytes, or with a K/M/G suffix; default 64M). Skipped
+    /// files are named on stderr and listed in the report.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Read this configuration file (custom rules, disabled rules, allowlists). A
+    /// `.keyhound.toml` inside the audited system is never read: it must not be able to
+    /// switch its own audit off.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print secrets in full. Without it no output shows more than a secret's first 4
+    /// characters.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Let AWS documentation example keys (AKIAIOSFODNN7EXAMPLE) fail the audit too.
+    #[arg(long)]
+    pub fail_on_examples: bool,
+
+    /// Number of scanning threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Formats of the audit report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Readable report: the verdict, each step with its evidence, what to do.
+    Human,
+    /// One JSON document (described in the README).
+    Json,
+    /// Markdown, for a ticket, a wiki page or a CI job summary.
+    Markdown,
+}
+
 /// Arguments of `keyhound install-hook`.
 #[derive(Debug, clap::Args)]
 pub struct InstallHookArgs {
@@ -317,6 +405,26 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?} is too large"))
 }
 
+/// Parses `1s`, `500ms`, `1.5` (seconds) into a duration between 1 ms and 10 minutes.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else {
+        (text.strip_suffix('s').unwrap_or(text), 1.0)
+    };
+    let seconds = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| (0.001..=600.0).contains(s))
+        .ok_or_else(|| {
+            format!("{text:?} is not a duration from 1ms to 600s (examples: 1s, 500ms)")
+        })?;
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +442,16 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("99999999999G").is_err());
+    }
+
+    #[test]
+    fn durations_parse() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1h").is_err());
     }
 }

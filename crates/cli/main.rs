@@ -2,6 +2,7 @@
 //! code. Everything that knows about detection lives in `keyhound-core`.
 
 mod args;
+mod audit;
 mod baseline;
 mod cmd;
 mod config;
@@ -22,6 +23,7 @@ fn main() -> std::process::ExitCode {
         Command::Git(command) => cmd::git::run(command),
         Command::InstallHook(args) => cmd::install_hook::run(args),
         Command::Env(args) => cmd::env::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
         Command::Rules(command) => cmd::rules::run(command),
         Command::Baseline(args) => cmd::scan::baseline(args),
     };

@@ -40,6 +40,9 @@ pub enum Event {
 /// How to walk.
 pub struct WalkOptions {
     pub gitignore: bool,
+    /// Honour `.keyhoundignore` files. `audit` does not: an audited host must not be able
+    /// to hide files from its own audit.
+    pub keyhoundignore: bool,
     pub follow_symlinks: bool,
     pub max_file_size: u64,
     pub threads: usize,
@@ -64,10 +67,12 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
         .parents(true)
         .follow_links(options.follow_symlinks)
         .threads(options.threads)
-        .add_custom_ignore_filename(KEYHOUND_IGNORE)
         .filter_entry(|entry| {
             !(entry.file_name() == ".git" && entry.file_type().is_some_and(|t| t.is_dir()))
         });
+    if options.keyhoundignore {
+        builder.add_custom_ignore_filename(KEYHOUND_IGNORE);
+    }
     if options.gitignore {
         builder
             .git_ignore(true)

@@ -42,7 +42,7 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
 
 /// One `NAME=value` per line, so a finding's line says which variable holds it and a key
 /// id pairs with its secret in the next variable.
-fn environment_text(vars: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+pub fn environment_text(vars: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
     let mut text = Vec::new();
     for (name, value) in vars {
         text.extend_from_slice(&name);
@@ -53,7 +53,8 @@ fn environment_text(vars: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
     text
 }
 
-fn scan_environment(
+/// Scans one environment (as [`environment_text`] writes it) into `report`, under `name`.
+pub fn scan_environment(
     scanner: &Scanner,
     scratch: &mut Scratch,
     report: &mut Report,
@@ -87,7 +88,7 @@ fn scan_environment(
 /// Every process's environment (`/proc/<pid>/environ`, NUL-separated), named
 /// `/proc/<pid>/environ (<command>)`. Processes that cannot be read are counted and named
 /// on stderr, and the scan goes on: that is the normal state of a non-root audit.
-fn process_environments(report: &mut Report) -> Vec<(PathBuf, Vec<u8>)> {
+pub fn process_environments(report: &mut Report) -> Vec<(PathBuf, Vec<u8>)> {
     let mut environments = Vec::new();
     let proc = Path::new("/proc");
     let entries = match std::fs::read_dir(proc) {

@@ -1,6 +1,7 @@
 //! One module per sub-command, and what they share: writing the report and choosing the
 //! exit code.
 
+pub mod audit;
 pub mod env;
 pub mod git;
 pub mod install_hook;

@@ -102,6 +102,7 @@ fn collect_scan(
         paths.iter().cloned().partition(|p| p.as_os_str() == "-");
     let options = WalkOptions {
         gitignore,
+        keyhoundignore: true,
         follow_symlinks,
         max_file_size,
         threads,
@@ -127,7 +128,7 @@ fn collect_scan(
 
 /// Gathers events into a sorted report, naming every skipped or unreadable input on stderr
 /// as it happens.
-fn collect(events: mpsc::Receiver<Event>) -> Report {
+pub fn collect(events: mpsc::Receiver<Event>) -> Report {
     let mut report = Report::default();
     for event in events {
         let stats = &mut report.stats;

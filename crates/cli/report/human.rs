@@ -15,7 +15,8 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    /// `text` in the ANSI style `code` (`1` bold, `31` red, …), or plain without colour.
+    pub fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -107,7 +108,8 @@ fn remediation_of<'r>(rules: &'r RuleSet, finding: &Finding) -> Option<(&'r str,
         .map(|rule| (rule.name(), rule.remediation()))
 }
 
-fn write_finding(
+/// Writes one finding's block: its header line, one line per part, and its notes.
+pub fn write_finding(
     out: &mut dyn Write,
     path: &str,
     finding: &Finding,

@@ -302,6 +302,21 @@ fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingR
     })
 }
 
+/// One finding as the JSON document writes it, for reports that embed findings (`audit`).
+pub fn finding_json(
+    file: &FileFindings,
+    finding: &Finding,
+    show_secrets: bool,
+) -> serde_json::Value {
+    serde_json::to_value(finding_record(file, finding, show_secrets))
+        .expect("a finding record always serialises")
+}
+
+/// The stats object as the JSON document writes it.
+pub fn stats_json(stats: &Stats) -> serde_json::Value {
+    serde_json::to_value(stats_record(stats)).expect("a stats record always serialises")
+}
+
 /// Writes one JSON document.
 pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> io::Result<()> {
     let document = Document {
