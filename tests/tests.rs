@@ -3,6 +3,7 @@
 
 mod action;
 mod baseline;
+mod canary;
 mod config;
 mod env;
 mod fixtures;

@@ -119,6 +119,11 @@ fn write_finding(
     if finding.example {
         notes.push("AWS documentation example key: does not fail the scan".into());
     }
+    if let Some(service) = finding.canary {
+        notes.push(format!(
+            "canary token ({service}): planted to catch whoever uses it; never verified"
+        ));
+    }
     if finding.binary {
         notes.push("found in a binary file".into());
     }

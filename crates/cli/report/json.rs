@@ -40,6 +40,8 @@ struct FindingRecord<'a> {
     severity: &'a str,
     key_id: Option<&'a str>,
     account_id: Option<&'a str>,
+    /// The canary-token service owning that account, when the key is a canary.
+    canary: Option<&'a str>,
     /// The secret (or token) of the finding, redacted; absent for a lone key id.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
@@ -198,6 +200,7 @@ fn finding_record<'a>(
         severity: finding.severity.as_str(),
         key_id: finding.key_id.as_deref(),
         account_id: finding.account_id.as_deref(),
+        canary: finding.canary,
         secret: finding
             .parts
             .iter()

@@ -193,10 +193,16 @@ pub fn part_label(kind: keyhound_core::Kind) -> &'static str {
     }
 }
 
-/// The sentences saying where a finding's text came from: a binary, an encoding, a
-/// commit (`commit` as the report wants it written).
+/// The sentences saying what a finding's key is and where its text came from: a canary,
+/// a binary, an encoding, a commit (`commit` as the report wants it written).
 pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
     let mut text = String::new();
+    if let Some(service) = finding.canary {
+        text.push_str(&format!(
+            " This is a canary token of {service}: planted to catch whoever uses it, so \
+             keyhound never verifies it."
+        ));
+    }
     if finding.binary {
         text.push_str(" Found in a binary file.");
     }

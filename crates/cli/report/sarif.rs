@@ -190,6 +190,9 @@ struct ResultProperties<'a> {
     example: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     binary: bool,
+    /// The canary-token service, when the key is a canary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    canary: Option<&'a str>,
     encoding: &'a str,
     /// Git scans only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -449,6 +452,7 @@ fn result<'a>(
             severity: finding.severity.as_str(),
             example: finding.example,
             binary: finding.binary,
+            canary: finding.canary,
             encoding: finding.encoding,
             commit: commit.map(|c| c.id.as_str()),
             author: commit.map(|c| c.author.as_str()),
