@@ -8,7 +8,11 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Part};
 use serde::Serialize;
 
-use super::{display_path, part_value, shown, utc_date, FileFindings, Report, Stats};
+use super::{
+    display_path, part_value, shown, utc_date, verification_record, FileFindings, Report,
+    VerificationRecord,
+};
+use crate::verify::Verification;
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -59,6 +63,9 @@ struct FindingRecord<'a> {
     /// For suppressed findings: the marker and its line.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<SuppressedBy>,
+    /// With `--verify`, for credentials: what STS said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<VerificationRecord<'a>>,
 }
 
 #[derive(Serialize)]
@@ -112,6 +119,18 @@ struct StatsRecord<'a> {
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<GitStatsRecord<'a>>,
+    /// With `--verify`: the endpoint, and distinct credentials by state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<VerificationStats<'a>>,
+}
+
+#[derive(Serialize)]
+struct VerificationStats<'a> {
+    endpoint: &'a str,
+    live: usize,
+    invalid: usize,
+    unknown: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -187,6 +206,7 @@ fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
 fn finding_record<'a>(
     file: &'a FileFindings,
     finding: &'a Finding,
+    verification: Option<&'a Verification>,
     show_secrets: bool,
 ) -> FindingRecord<'a> {
     let path = &file.path;
@@ -227,10 +247,12 @@ fn finding_record<'a>(
             date: utc_date(c.time),
         }),
         suppressed_by: None,
+        verification: verification.map(verification_record),
     }
 }
 
-fn stats_record(stats: &Stats) -> StatsRecord<'_> {
+fn stats_record(report: &Report) -> StatsRecord<'_> {
+    let stats = &report.stats;
     StatsRecord {
         files: stats.files,
         bytes: stats.bytes,
@@ -276,6 +298,16 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
                 .map(|(path, id, reason)| NotScanned { path, id, reason })
                 .collect(),
         }),
+        verification: report.verification.as_ref().map(|verified| {
+            let counts = verified.counts();
+            VerificationStats {
+                endpoint: &verified.endpoint,
+                live: counts.live,
+                invalid: counts.invalid,
+                unknown: counts.unknown,
+                skipped: counts.skipped,
+            }
+        }),
     }
 }
 
@@ -292,7 +324,7 @@ fn suppressed_records(
                     marker: allowance.marker,
                     line: allowance.line,
                 }),
-                ..finding_record(file, finding, show_secrets)
+                ..finding_record(file, finding, None, show_secrets)
             })
     })
 }
@@ -301,7 +333,7 @@ fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingR
     report.files.iter().flat_map(move |file| {
         file.findings
             .iter()
-            .map(move |f| finding_record(file, f, show_secrets))
+            .map(move |f| finding_record(file, f, report.verification_of(f), show_secrets))
     })
 }
 
@@ -312,7 +344,7 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
         tool: tool(),
         findings: records(report, show_secrets).collect(),
         suppressed: suppressed_records(report, show_secrets).collect(),
-        stats: stats_record(&report.stats),
+        stats: stats_record(report),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
@@ -331,7 +363,7 @@ pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> 
     let summary = Line::Summary {
         version: SCHEMA_VERSION,
         tool: tool(),
-        stats: stats_record(&report.stats),
+        stats: stats_record(report),
     };
     serde_json::to_writer(&mut *out, &summary)?;
     writeln!(out)
