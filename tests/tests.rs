@@ -12,4 +12,6 @@ mod gitlab;
 mod hooks;
 mod sarif;
 mod scan;
+mod stub;
 mod util;
+mod verify;
