@@ -216,7 +216,7 @@ fn schema_errors(logs: &[&Value]) -> Option<String> {
 }
 
 /// Asserts that every log passes the official SARIF 2.1.0 schema and [`check_log`].
-fn validate(logs: &[&Value]) {
+pub fn validate(logs: &[&Value]) {
     for log in logs {
         check_log(log);
     }

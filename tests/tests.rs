@@ -4,6 +4,7 @@
 mod action;
 mod audit;
 mod baseline;
+mod canary;
 mod config;
 mod env;
 mod fixtures;
@@ -12,4 +13,6 @@ mod gitlab;
 mod hooks;
 mod sarif;
 mod scan;
+mod stub;
 mod util;
+mod verify;

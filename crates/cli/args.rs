@@ -349,9 +349,47 @@ pub struct OutputArgs {
     /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Ask AWS STS (GetCallerIdentity) whether each key id + secret found works: `live`
+    /// (with its account and ARN), `invalid`, or `unknown` (no clear answer). This sends
+    /// the credentials to AWS over the network, which nothing else in keyhound does; off
+    /// by default. Canary tokens are never sent. Honours HTTPS_PROXY, HTTP_PROXY,
+    /// ALL_PROXY and NO_PROXY.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The STS endpoint --verify calls (an https:// URL; http:// for test servers). The
+    /// region is read from AWS host names, us-east-1 otherwise.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = crate::verify::sts::DEFAULT_ENDPOINT,
+        value_parser = crate::verify::sts::Endpoint::parse,
+        requires = "verify"
+    )]
+    pub sts_endpoint: crate::verify::sts::Endpoint,
+
+    /// How long one --verify request may take, from connecting to the last byte of the
+    /// answer (seconds, or with an `ms` suffix). A key whose request times out is `unknown`.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "5",
+        value_parser = crate::verify::parse_timeout,
+        requires = "verify"
+    )]
+    pub verify_timeout: std::time::Duration,
 }
 
 impl OutputArgs {
+    /// How to verify, when `--verify` was given.
+    pub fn verify_options(&self) -> Option<crate::verify::Options> {
+        self.verify.then(|| crate::verify::Options {
+            endpoint: self.sts_endpoint.clone(),
+            timeout: self.verify_timeout,
+        })
+    }
+
     /// The number of threads to use.
     pub fn threads(&self) -> usize {
         self.threads

@@ -9,6 +9,7 @@ mod config;
 mod exit;
 mod progress;
 mod report;
+mod verify;
 mod walk;
 
 use clap::Parser;

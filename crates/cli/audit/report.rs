@@ -398,7 +398,7 @@ pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io:
     let mut findings = Vec::new();
     for step in [Step::ScriptsAndEnvironment, Step::Applications] {
         for (file, finding, place) in audit.findings_of(step) {
-            let mut value = json_report::finding_json(file, finding, show_secrets);
+            let mut value = json_report::finding_json(&audit.report, file, finding, show_secrets);
             value["step"] = json!(step.id());
             value["category"] = json!(place.category.id());
             value["place"] = json!(display_path(place.place));
@@ -458,7 +458,7 @@ pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io:
         "places_looked_for": audit.places.len(),
         "processes": { "checked": audit.live, "scanned": audit.processes.len() },
         "notes": audit.notes,
-        "stats": json_report::stats_json(&audit.report.stats),
+        "stats": json_report::stats_json(&audit.report),
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -19,7 +19,8 @@ use crate::exit::ExitCode;
 use crate::report::{self, display_path, Report};
 
 /// Applies the configuration's allowlists and example policy, inline suppressions and
-/// the baseline to a finished report, then writes it (see [`emit`]).
+/// the baseline to a finished report, verifies what is left with `--verify`, then writes
+/// it (see [`emit`]).
 pub fn finish(
     mut report: Report,
     config: &Config,
@@ -32,6 +33,10 @@ pub fn finish(
         report.forget_suppressed();
     }
     crate::baseline::handle(&mut report, output)?;
+    // Only what will be reported is verified: not what was allowlisted or baselined.
+    if let Some(options) = output.verify_options() {
+        report.verification = Some(crate::verify::run(&report, &options));
+    }
     emit(&report, output, &config.rules)
 }
 

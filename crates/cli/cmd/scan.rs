@@ -16,6 +16,11 @@ use crate::walk::{self, Event, WalkOptions};
 /// `keyhound baseline PATH`: scans PATH and writes `PATH/.keyhound-baseline.json`, with
 /// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
 pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
+    if args.output.verify {
+        anyhow::bail!(
+            "keyhound baseline records findings and verifies nothing: use `keyhound scan --verify`"
+        );
+    }
     let started = Instant::now();
     let config = Config::for_scan(&args.output, &args.path)?;
     let scanner = Scanner::new(config.rules.clone());

@@ -21,6 +21,7 @@ use keyhound_core::{Finding, Fingerprint, RuleSet, Severity};
 use serde::Serialize;
 
 use super::{display_path, part_label, part_value, provenance, utc_date, FileFindings, Report};
+use crate::verify::Verification;
 
 /// The version of GitLab's report schema this report conforms to.
 pub const SCHEMA_VERSION: &str = "15.0.7";
@@ -250,6 +251,11 @@ pub fn write(out: &mut dyn Write, report: &Report, rules: &RuleSet) -> io::Resul
             let id = vulnerability_id(&fingerprint, &path, *rank);
             *rank += 1;
             let mut vulnerability = vulnerability(file, finding, &path, id, &infos);
+            if let Some(verification) = report.verification_of(finding) {
+                vulnerability
+                    .description
+                    .push_str(&verification_sentence(verification));
+            }
             if let Some(allowance) = allowance {
                 vulnerability.flags.push(Flag {
                     kind: "flagged-as-likely-false-positive",
@@ -408,6 +414,32 @@ fn description(finding: &Finding, rule_name: &str, commit: Option<&str>) -> Stri
         code(&finding.fingerprint.to_hex())
     ));
     text
+}
+
+/// ` STS verification: live, account `…`, ARN `…`.`: values in code spans, since an answer
+/// is text from the network.
+fn verification_sentence(verification: &Verification) -> String {
+    let detail = match verification {
+        Verification::Live {
+            account,
+            arn,
+            user_id,
+        } => format!(
+            "live, account {}, ARN {}, user id {}",
+            code(account),
+            code(arn),
+            code(user_id)
+        ),
+        Verification::Invalid {
+            code: name,
+            meaning,
+        } => {
+            format!("invalid ({}): {meaning}", code(name))
+        }
+        Verification::Unknown { reason } => format!("unknown: {}", code(reason)),
+        Verification::Skipped { reason } => format!("not verified: {reason}"),
+    };
+    format!(" STS verification: {detail}.")
 }
 
 /// `text` cut to at most `max` characters (the schema counts characters).

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Kind, RuleSet, Severity};
 
 use super::{display_path, part_value, Report, Stats};
+use crate::verify::Verification;
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy)]
@@ -46,17 +47,31 @@ pub fn write(
     show_secrets: bool,
 ) -> io::Result<()> {
     let mut remediations: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-    for file in &report.files {
+    let mut entries: Vec<(&super::FileFindings, &Finding)> = report
+        .files
+        .iter()
+        .flat_map(|file| file.findings.iter().map(move |finding| (file, finding)))
+        .collect();
+    // Live keys first: they are the ones to deactivate now. The sort is stable, so the
+    // rest keep the report's order.
+    entries.sort_by_key(|(_, finding)| {
+        !matches!(
+            report.verification_of(finding),
+            Some(Verification::Live { .. })
+        )
+    });
+    for (file, finding) in entries {
         let path = display_path(&file.path);
-        for finding in &file.findings {
-            write_finding(out, &path, finding, style, show_secrets)?;
-            if let Some(git) = &file.git {
-                write_git(out, git, style)?;
-            }
-            writeln!(out)?;
-            if let Some(entry) = remediation_of(rules, finding) {
-                remediations.entry(finding.rule_id).or_insert(entry);
-            }
+        write_finding(out, &path, finding, style, show_secrets)?;
+        if let Some(verification) = report.verification_of(finding) {
+            write_verification(out, verification, style)?;
+        }
+        if let Some(git) = &file.git {
+            write_git(out, git, style)?;
+        }
+        writeln!(out)?;
+        if let Some(entry) = remediation_of(rules, finding) {
+            remediations.entry(finding.rule_id).or_insert(entry);
         }
     }
     let suppressed: Vec<_> = report
@@ -121,6 +136,11 @@ pub fn write_finding(
     if finding.example {
         notes.push("AWS documentation example key: does not fail the scan".into());
     }
+    if let Some(service) = finding.canary {
+        notes.push(format!(
+            "canary token ({service}): planted to catch whoever uses it; never verified"
+        ));
+    }
     if finding.binary {
         notes.push("found in a binary file".into());
     }
@@ -158,6 +178,26 @@ pub fn write_finding(
         writeln!(out, "    {}", style.paint("2", &note))?;
     }
     Ok(())
+}
+
+/// `    verify  live: account …, arn …, user id …`; a live key stands out.
+fn write_verification(
+    out: &mut dyn Write,
+    verification: &Verification,
+    style: Style,
+) -> io::Result<()> {
+    let code = match verification {
+        Verification::Live { .. } => "1;31",
+        Verification::Invalid { .. } => "32",
+        Verification::Unknown { .. } => "33",
+        Verification::Skipped { .. } => "2",
+    };
+    writeln!(
+        out,
+        "    {:<8}{}",
+        "verify",
+        style.paint(code, &super::escape(&verification.describe()))
+    )
 }
 
 fn write_git(out: &mut dyn Write, git: &super::GitMeta, style: Style) -> io::Result<()> {
@@ -250,6 +290,18 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
     }
     if stats.suppressed > 0 {
         line.push_str(&format!(", {} suppressed inline", stats.suppressed));
+    }
+    if let Some(verified) = &report.verification {
+        let counts = verified.counts();
+        let mut states = vec![
+            format!("{} live", counts.live),
+            format!("{} invalid", counts.invalid),
+            format!("{} unknown", counts.unknown),
+        ];
+        if counts.skipped > 0 {
+            states.push(format!("{} canary not verified", counts.skipped));
+        }
+        line.push_str(&format!(", verified: {}", states.join(", ")));
     }
     if stats.special_skipped > 0 {
         line.push_str(&format!(

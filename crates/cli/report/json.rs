@@ -8,7 +8,11 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Part};
 use serde::Serialize;
 
-use super::{display_path, part_value, shown, utc_date, FileFindings, Report, Stats};
+use super::{
+    display_path, part_value, shown, utc_date, verification_record, FileFindings, Report,
+    VerificationRecord,
+};
+use crate::verify::Verification;
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,6 +44,8 @@ struct FindingRecord<'a> {
     severity: &'a str,
     key_id: Option<&'a str>,
     account_id: Option<&'a str>,
+    /// The canary-token service owning that account, when the key is a canary.
+    canary: Option<&'a str>,
     /// The secret (or token) of the finding, redacted; absent for a lone key id.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
@@ -57,6 +63,9 @@ struct FindingRecord<'a> {
     /// For suppressed findings: the marker and its line.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<SuppressedBy>,
+    /// With `--verify`, for credentials: what STS said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<VerificationRecord<'a>>,
 }
 
 #[derive(Serialize)]
@@ -110,6 +119,18 @@ struct StatsRecord<'a> {
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<GitStatsRecord<'a>>,
+    /// With `--verify`: the endpoint, and distinct credentials by state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<VerificationStats<'a>>,
+}
+
+#[derive(Serialize)]
+struct VerificationStats<'a> {
+    endpoint: &'a str,
+    live: usize,
+    invalid: usize,
+    unknown: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -185,6 +206,7 @@ fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
 fn finding_record<'a>(
     file: &'a FileFindings,
     finding: &'a Finding,
+    verification: Option<&'a Verification>,
     show_secrets: bool,
 ) -> FindingRecord<'a> {
     let path = &file.path;
@@ -198,6 +220,7 @@ fn finding_record<'a>(
         severity: finding.severity.as_str(),
         key_id: finding.key_id.as_deref(),
         account_id: finding.account_id.as_deref(),
+        canary: finding.canary,
         secret: finding
             .parts
             .iter()
@@ -224,10 +247,12 @@ fn finding_record<'a>(
             date: utc_date(c.time),
         }),
         suppressed_by: None,
+        verification: verification.map(verification_record),
     }
 }
 
-fn stats_record(stats: &Stats) -> StatsRecord<'_> {
+fn stats_record(report: &Report) -> StatsRecord<'_> {
+    let stats = &report.stats;
     StatsRecord {
         files: stats.files,
         bytes: stats.bytes,
@@ -273,6 +298,16 @@ fn stats_record(stats: &Stats) -> StatsRecord<'_> {
                 .map(|(path, id, reason)| NotScanned { path, id, reason })
                 .collect(),
         }),
+        verification: report.verification.as_ref().map(|verified| {
+            let counts = verified.counts();
+            VerificationStats {
+                endpoint: &verified.endpoint,
+                live: counts.live,
+                invalid: counts.invalid,
+                unknown: counts.unknown,
+                skipped: counts.skipped,
+            }
+        }),
     }
 }
 
@@ -289,7 +324,7 @@ fn suppressed_records(
                     marker: allowance.marker,
                     line: allowance.line,
                 }),
-                ..finding_record(file, finding, show_secrets)
+                ..finding_record(file, finding, None, show_secrets)
             })
     })
 }
@@ -298,23 +333,25 @@ fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingR
     report.files.iter().flat_map(move |file| {
         file.findings
             .iter()
-            .map(move |f| finding_record(file, f, show_secrets))
+            .map(move |f| finding_record(file, f, report.verification_of(f), show_secrets))
     })
 }
 
-/// One finding as the JSON document writes it, for reports that embed findings (`audit`).
+/// One finding of `report` as the JSON document writes it, for reports that embed
+/// findings (`audit`).
 pub fn finding_json(
+    report: &Report,
     file: &FileFindings,
     finding: &Finding,
     show_secrets: bool,
 ) -> serde_json::Value {
-    serde_json::to_value(finding_record(file, finding, show_secrets))
-        .expect("a finding record always serialises")
+    let record = finding_record(file, finding, report.verification_of(finding), show_secrets);
+    serde_json::to_value(record).expect("a finding record always serialises")
 }
 
-/// The stats object as the JSON document writes it.
-pub fn stats_json(stats: &Stats) -> serde_json::Value {
-    serde_json::to_value(stats_record(stats)).expect("a stats record always serialises")
+/// The stats object of `report` as the JSON document writes it.
+pub fn stats_json(report: &Report) -> serde_json::Value {
+    serde_json::to_value(stats_record(report)).expect("a stats record always serialises")
 }
 
 /// Writes one JSON document.
@@ -324,7 +361,7 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
         tool: tool(),
         findings: records(report, show_secrets).collect(),
         suppressed: suppressed_records(report, show_secrets).collect(),
-        stats: stats_record(&report.stats),
+        stats: stats_record(report),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
@@ -343,7 +380,7 @@ pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> 
     let summary = Line::Summary {
         version: SCHEMA_VERSION,
         tool: tool(),
-        stats: stats_record(&report.stats),
+        stats: stats_record(report),
     };
     serde_json::to_writer(&mut *out, &summary)?;
     writeln!(out)

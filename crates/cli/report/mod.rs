@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use keyhound_core::{Finding, Severity};
+use serde::Serialize;
+
+use crate::verify::Verification;
 
 /// Everything a scan produced, in a deterministic order (paths sorted, findings in file
 /// order).
@@ -19,6 +22,8 @@ pub struct Report {
     pub files: Vec<FileFindings>,
     /// Counters and the names of inputs that were skipped or unreadable.
     pub stats: Stats,
+    /// What STS said about each credential, with `--verify`.
+    pub verification: Option<crate::verify::Verifications>,
 }
 
 /// The findings of one file (or one git blob at one path).
@@ -98,6 +103,11 @@ impl Report {
             file.suppressed.clear();
         }
         self.files.retain(|file| !file.findings.is_empty());
+    }
+
+    /// What `--verify` found out about `finding`, if it was verified (or skipped).
+    pub fn verification_of(&self, finding: &Finding) -> Option<&Verification> {
+        self.verification.as_ref()?.of(finding)
     }
 
     /// Findings that fail the scan: all but examples, unless examples count too.
@@ -193,10 +203,16 @@ pub fn part_label(kind: keyhound_core::Kind) -> &'static str {
     }
 }
 
-/// The sentences saying where a finding's text came from: a binary, an encoding, a
-/// commit (`commit` as the report wants it written).
+/// The sentences saying what a finding's key is and where its text came from: a canary,
+/// a binary, an encoding, a commit (`commit` as the report wants it written).
 pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
     let mut text = String::new();
+    if let Some(service) = finding.canary {
+        text.push_str(&format!(
+            " This is a canary token of {service}: planted to catch whoever uses it, so \
+             keyhound never verifies it."
+        ));
+    }
     if finding.binary {
         text.push_str(" Found in a binary file.");
     }
@@ -216,6 +232,53 @@ pub fn shown(secret: &keyhound_core::Secret, show_secrets: bool) -> String {
     } else {
         secret.redacted()
     }
+}
+
+/// A verification as JSON and SARIF write it: `status`, then what that status carries.
+#[derive(Serialize)]
+pub struct VerificationRecord<'a> {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// The record of one verification.
+pub fn verification_record(verification: &Verification) -> VerificationRecord<'_> {
+    let mut record = VerificationRecord {
+        status: verification.status(),
+        account: None,
+        arn: None,
+        user_id: None,
+        code: None,
+        reason: None,
+    };
+    match verification {
+        Verification::Live {
+            account,
+            arn,
+            user_id,
+        } => {
+            record.account = Some(account);
+            record.arn = Some(arn);
+            record.user_id = Some(user_id);
+        }
+        Verification::Invalid { code, meaning } => {
+            record.code = Some(code);
+            record.reason = Some(meaning);
+        }
+        Verification::Unknown { reason } | Verification::Skipped { reason } => {
+            record.reason = Some(reason);
+        }
+    }
+    record
 }
 
 #[cfg(test)]

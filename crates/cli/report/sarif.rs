@@ -16,7 +16,11 @@ use std::path::Path;
 use keyhound_core::{Finding, Part, RuleSet, Severity};
 use serde::Serialize;
 
-use super::{part_label, part_value, provenance, utc_date, FileFindings, Report};
+use super::{
+    part_label, part_value, provenance, utc_date, verification_record, FileFindings, Report,
+    VerificationRecord,
+};
+use crate::verify::Verification;
 
 /// What `$schema` says: the address GitHub's documentation and most tools use.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -190,6 +194,9 @@ struct ResultProperties<'a> {
     example: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     binary: bool,
+    /// The canary-token service, when the key is a canary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    canary: Option<&'a str>,
     encoding: &'a str,
     /// Git scans only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,6 +209,9 @@ struct ResultProperties<'a> {
     date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blob: Option<&'a str>,
+    /// With `--verify`, for credentials: what STS said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<VerificationRecord<'a>>,
 }
 
 /// What [`write`] left out.
@@ -325,18 +335,22 @@ pub fn write(
             file,
             finding,
             suppressed: None,
+            verification: report.verification_of(finding),
         }));
         entries.extend(file.suppressed.iter().map(|(finding, allowance)| Entry {
             file,
             finding,
             suppressed: Some(allowance),
+            verification: None,
         }));
     }
     let total = entries.len();
-    // Stable: equal severities keep the report's order. Suppressed findings go last.
+    // Stable: equal severities keep the report's order. Suppressed findings go last, keys
+    // STS called live first.
     entries.sort_by_key(|e| {
         (
             e.suppressed.is_some(),
+            !matches!(e.verification, Some(Verification::Live { .. })),
             std::cmp::Reverse(e.finding.severity),
         )
     });
@@ -378,6 +392,7 @@ struct Entry<'a> {
     file: &'a FileFindings,
     finding: &'a Finding,
     suppressed: Option<&'a keyhound_core::Allowance>,
+    verification: Option<&'a Verification>,
 }
 
 fn result<'a>(
@@ -390,6 +405,7 @@ fn result<'a>(
         file,
         finding,
         suppressed,
+        verification,
     } = *entry;
     let artifact = artifact_location(&file.path);
     let rule_index = index.get(finding.rule_id).copied();
@@ -422,7 +438,13 @@ fn result<'a>(
         rule_index,
         level: level(finding.severity),
         message: Message {
-            text: message(finding, info, commit.map(|c| c.id.as_str()), show_secrets),
+            text: message(
+                finding,
+                info,
+                commit.map(|c| c.id.as_str()),
+                verification,
+                show_secrets,
+            ),
         },
         locations: [Location {
             id: None,
@@ -449,12 +471,14 @@ fn result<'a>(
             severity: finding.severity.as_str(),
             example: finding.example,
             binary: finding.binary,
+            canary: finding.canary,
             encoding: finding.encoding,
             commit: commit.map(|c| c.id.as_str()),
             author: commit.map(|c| c.author.as_str()),
             email: commit.map(|c| c.email.as_str()),
             date: commit.map(|c| utc_date(c.time)),
             blob: git.map(|g| g.blob.as_str()),
+            verification: verification.map(verification_record),
         },
     }
 }
@@ -465,6 +489,7 @@ fn message(
     finding: &Finding,
     info: Option<&RuleInfo<'_>>,
     commit: Option<&str>,
+    verification: Option<&Verification>,
     show_secrets: bool,
 ) -> String {
     let heading = if finding.example {
@@ -489,6 +514,9 @@ fn message(
         text.push_str(&format!(", account {account}"));
     }
     text.push('.');
+    if let Some(verification) = verification {
+        text.push_str(&format!(" STS verification: {}.", verification.describe()));
+    }
     text.push_str(&provenance(finding, commit));
     if finding.example {
         text.push_str(" It does not fail the scan.");

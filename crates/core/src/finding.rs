@@ -248,6 +248,12 @@ pub struct Finding {
     pub key_id: Option<String>,
     /// The 12-digit AWS account id decoded offline from the key id, when there is one.
     pub account_id: Option<String>,
+    /// The canary-token service that owns that account (`Thinkst Canarytokens`, …), when
+    /// the key is a canary: planted on purpose so that whoever uses it sets off an alert.
+    /// Still a finding, but never to be tried against AWS (see [`canary_service`]).
+    ///
+    /// [`canary_service`]: crate::canary_service
+    pub canary: Option<&'static str>,
     /// True for AWS documentation's example keys.
     pub example: bool,
     /// True when the input looked binary (a compiled program, an archive): strings were
@@ -300,6 +306,9 @@ impl fmt::Display for Finding {
         }
         if let Some(account) = &self.account_id {
             write!(f, " account {account}")?;
+        }
+        if let Some(service) = self.canary {
+            write!(f, " canary ({service})")?;
         }
         Ok(())
     }

@@ -12,7 +12,8 @@
 //!   [`Scanner::scan`] returns findings; [`Scanner::scan_with`] pushes them to a callback
 //!   and reuses a per-thread [`Scratch`].
 //! * [`Finding`]: rule, [`Kind`], [`Severity`], location (byte [`Span`], line, column), the
-//!   key id and the AWS account decoded from it, a stable [`Fingerprint`], and the matched
+//!   key id and the AWS account decoded from it (and, when that account belongs to a
+//!   canary-token service, which one: [`canary_service`]), a stable [`Fingerprint`], and the matched
 //!   [`Part`]s. Secrets are [`Secret`]s: `Display`, `Debug` and `Serialize` redact them.
 //!
 //! # Example
@@ -70,6 +71,7 @@
 mod account;
 mod allow;
 mod base64;
+mod canary;
 mod check;
 mod confirm;
 mod encoding;
@@ -85,6 +87,7 @@ mod validate;
 
 pub use account::account_id;
 pub use allow::{inline_allowance, Allowance};
+pub use canary::canary_service;
 pub use check::{check_examples, ExampleFailure};
 pub use error::{Error, ErrorKind};
 pub use finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};

@@ -8,6 +8,7 @@ use regex::bytes::CaptureLocations;
 
 use crate::account::account_id;
 use crate::base64::{Decoded, Wrapping};
+use crate::canary::canary_service;
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
 use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
@@ -450,6 +451,8 @@ impl Scanner {
             .unwrap_or(primary)
             .value
             .expose();
+        // AWS's documentation keys predate the encoding: their "account" means nothing.
+        let account_id = key_id.as_deref().filter(|_| !example).and_then(account_id);
         Finding {
             rule_id,
             kind,
@@ -457,8 +460,8 @@ impl Scanner {
             span: primary.span,
             line: primary.line,
             column: primary.column,
-            // AWS's documentation keys predate the encoding: their "account" means nothing.
-            account_id: key_id.as_deref().filter(|_| !example).and_then(account_id),
+            canary: account_id.as_deref().and_then(canary_service),
+            account_id,
             key_id,
             example,
             binary: origin.binary,
