@@ -602,12 +602,15 @@ fn no_mode_touches_the_network_without_verify() {
     let range = format!("{added}~1..{added}");
     let scan_dir = temp_dir();
     write(scan_dir.path(), ".env", credentials_file());
+    let host = temp_dir();
+    write(host.path(), "etc/environment", credentials_file());
     let runs: Vec<(&str, &Path, Vec<&str>)> = vec![
         ("scan", scan_dir.path(), vec!["scan", "."]),
         ("git history", repo.path(), vec!["git", "history"]),
         ("git range", repo.path(), vec!["git", "range", &range]),
         ("git staged", repo.path(), vec!["git", "staged"]),
         ("env", scan_dir.path(), vec!["env"]),
+        ("audit", host.path(), vec!["audit", "--root", "."]),
     ];
     let strace = strace_works();
     let traces = temp_dir();
@@ -791,4 +794,46 @@ fn an_endpoint_that_never_answers_is_given_up_on() {
             >= 10 - 3 - 4,
         "after 3 failures in a row (4 in flight), the rest are not tried: {reasons:?}"
     );
+}
+
+#[test]
+fn audit_verifies_the_keys_it_finds_and_shows_it_in_every_format() {
+    let live = Cred::new("AKIA", 555_555_555_555, 31, false);
+    let stub = {
+        let live = live.clone();
+        Stub::start(move |_| sts_identity(&live))
+    };
+    let root = temp_dir();
+    write(root.path(), "etc/environment", live.file());
+    let audit = |format: &str| {
+        run_in(
+            root.path(),
+            keyhound().args([
+                "audit",
+                "--root",
+                ".",
+                "--verify",
+                "--sts-endpoint",
+                &stub.url(),
+                "--format",
+                format,
+            ]),
+        )
+    };
+    let run = audit("json");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let verification = &by_key_id(&json, &live.key_id)[0]["verification"];
+    assert_eq!(verification["status"], "live", "{json}");
+    assert_eq!(verification["account"], "555555555555");
+    let markdown = audit("markdown").stdout;
+    let row = markdown
+        .lines()
+        .find(|l| l.contains(&live.key_id))
+        .unwrap_or_else(|| panic!("{markdown}"));
+    assert!(row.contains("live: account 555555555555"), "{row}");
+    assert!(markdown.contains("| Verified |"), "{markdown}");
+    let human = audit("human").stdout;
+    assert!(human.contains("live: account 555555555555"), "{human}");
+    assert_eq!(stub.received().len(), 3);
 }

@@ -257,6 +257,10 @@ pub struct AuditArgs {
     /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Live-key verification of the keys the audit finds.
+    #[command(flatten)]
+    pub verification: VerifyArgs,
 }
 
 /// Formats of the audit report.
@@ -350,6 +354,14 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Live-key verification.
+    #[command(flatten)]
+    pub verification: VerifyArgs,
+}
+
+/// `--verify` and its settings, shared by every scan mode and `audit`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
     /// Ask AWS STS (GetCallerIdentity) whether each key id + secret found works: `live`
     /// (with its account and ARN), `invalid`, or `unknown` (no clear answer). This sends
     /// the credentials to AWS over the network, which nothing else in keyhound does; off
@@ -381,13 +393,20 @@ pub struct OutputArgs {
     pub verify_timeout: std::time::Duration,
 }
 
-impl OutputArgs {
+impl VerifyArgs {
     /// How to verify, when `--verify` was given.
-    pub fn verify_options(&self) -> Option<crate::verify::Options> {
+    pub fn options(&self) -> Option<crate::verify::Options> {
         self.verify.then(|| crate::verify::Options {
             endpoint: self.sts_endpoint.clone(),
             timeout: self.verify_timeout,
         })
+    }
+}
+
+impl OutputArgs {
+    /// How to verify, when `--verify` was given.
+    pub fn verify_options(&self) -> Option<crate::verify::Options> {
+        self.verification.options()
     }
 
     /// The number of threads to use.

@@ -499,6 +499,9 @@ pub fn write_human(
         for (file, finding, place) in audit.findings_of(*step) {
             let path = display_path(&file.path);
             human::write_finding(out, &path, finding, style, show_secrets)?;
+            if let Some(verification) = audit.report.verification_of(finding) {
+                human::write_verification(out, verification, style)?;
+            }
             let mut line = format!("    {:<8}{}", "where", place.category.id());
             if place.place != file.path {
                 line.push_str(&format!(" ({})", display_path(place.place)));
@@ -586,11 +589,18 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
         writeln!(out)?;
         writeln!(out, "## {}", step.title())?;
         writeln!(out)?;
+        // The verification column only when --verify asked STS.
+        let verified = audit.report.verification.is_some();
         writeln!(
             out,
-            "| Location | Category | Severity | Kind | Key id | Secret | Account |"
+            "| Location | Category | Severity | Kind | Key id | Secret | Account |{}",
+            if verified { " Verified |" } else { "" }
         )?;
-        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        writeln!(
+            out,
+            "|---|---|---|---|---|---|---|{}",
+            if verified { "---|" } else { "" }
+        )?;
         for (file, finding, place) in findings {
             let secret = finding
                 .parts
@@ -602,7 +612,7 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
             if let Some(origin) = place.origin {
                 category.push_str(&format!(" (from {origin})"));
             }
-            writeln!(
+            write!(
                 out,
                 "| `{}:{}` | {} | {} | {} | {} | {} | {} |",
                 display_path(&file.path).replace('`', "'"),
@@ -614,6 +624,12 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
                 cell(&secret),
                 cell(finding.account_id.as_deref().unwrap_or(""))
             )?;
+            if verified {
+                let verification = audit.report.verification_of(finding);
+                let text = verification.map(|v| v.describe()).unwrap_or_default();
+                write!(out, " {} |", cell(&text))?;
+            }
+            writeln!(out)?;
         }
     }
     let not_scanned = audit.not_scanned();

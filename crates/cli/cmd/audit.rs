@@ -85,6 +85,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     config.apply(&mut report);
     report.forget_suppressed();
+    if let Some(options) = args.verification.options() {
+        report.verification = Some(crate::verify::run(&report, &options));
+    }
 
     let role = role_check(args, &root, &endpoint);
     report.stats.elapsed = started.elapsed();

@@ -16,7 +16,7 @@ use crate::walk::{self, Event, WalkOptions};
 /// `keyhound baseline PATH`: scans PATH and writes `PATH/.keyhound-baseline.json`, with
 /// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
 pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
-    if args.output.verify {
+    if args.output.verification.verify {
         anyhow::bail!(
             "keyhound baseline records findings and verifies nothing: use `keyhound scan --verify`"
         );

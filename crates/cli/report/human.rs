@@ -181,7 +181,7 @@ pub fn write_finding(
 }
 
 /// `    verify  live: account …, arn …, user id …`; a live key stands out.
-fn write_verification(
+pub fn write_verification(
     out: &mut dyn Write,
     verification: &Verification,
     style: Style,
