@@ -25,12 +25,30 @@ pub fn open(path: &Path) -> Result<gix::Repository, OpenError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(git_dir) = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
-        return gix::open_opts(PathBuf::from(git_dir), options()).map_err(|e| fail(Box::new(e)));
-    }
-    let (found, _trust) = gix::discover::upwards(path).map_err(|e| fail(Box::new(e)))?;
-    let (git_dir, _work_dir) = found.into_repository_and_work_tree_directories();
-    gix::open_opts(git_dir, options()).map_err(|e| fail(Box::new(e)))
+    let git_dir = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        Some(git_dir) => PathBuf::from(git_dir),
+        None => {
+            let (found, _trust) = gix::discover::upwards(path).map_err(|e| fail(Box::new(e)))?;
+            found.into_repository_and_work_tree_directories().0
+        }
+    };
+    let mut repo = gix::open_opts(git_dir, options()).map_err(|e| fail(Box::new(e)))?;
+    bound_caches(&mut repo);
+    Ok(repo)
+}
+
+/// Memory for decoded delta bases, per repository handle (one per thread).
+const PACK_CACHE_BYTES: usize = 24 << 20;
+
+/// Caps `repo`'s cache of delta bases. gix's default allows 96 MiB per handle, and a scan
+/// holds one handle per thread; more than a few MiB buys little, as every blob is read
+/// once.
+pub(crate) fn bound_caches(repo: &mut gix::Repository) {
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+            PACK_CACHE_BYTES,
+        ))
+    });
 }
 
 fn options() -> gix::open::Options {

@@ -185,7 +185,8 @@ pub(crate) fn scan_produced(
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    let repo = sync.to_thread_local();
+                    let mut repo = sync.to_thread_local();
+                    crate::open::bound_caches(&mut repo);
                     let (mut scratch, mut buf, mut old) = (Scratch::new(), Vec::new(), Vec::new());
                     let mut tally = Tally::default();
                     // A poisoned lock means another worker panicked: that panic is re-raised.
