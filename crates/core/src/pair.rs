@@ -5,6 +5,8 @@
 
 use crate::confirm::{bare_tokens, decode_value, Evidence, RawMatch};
 use crate::finding::{Kind, Span};
+use std::collections::BTreeMap;
+
 use crate::location::newlines_between;
 use crate::rule::Pairing;
 use crate::ruleset::RuleSet;
@@ -54,19 +56,18 @@ pub(crate) fn pair_up(
     let Some(pairing) = rules.pairing() else {
         return Vec::new();
     };
-    let of_kind = |raws: &[RawMatch], kind: Kind| -> Vec<usize> {
-        (0..raws.len()).filter(|&i| raws[i].kind == kind).collect()
-    };
     let ids = of_kind(raws, Kind::AccessKeyId);
     if ids.is_empty() {
         return Vec::new();
     }
+    let reach = pairing.max_bytes;
 
-    // Key id ↔ named secret, nearest first.
-    let secrets = of_kind(raws, Kind::SecretAccessKey);
+    // Key id ↔ named secret, nearest first. Only secrets within reach are looked at: a
+    // file of thousands of profiles must not cost ids × secrets.
+    let secrets = Sorted::new(raws, of_kind(raws, Kind::SecretAccessKey));
     let mut candidates = Vec::new();
     for &id in &ids {
-        for &secret in &secrets {
+        for &secret in secrets.near(raws, raws[id].span, reach) {
             // AWS's example secret next to a real key id is not that key's secret.
             if raws[id].verdict != raws[secret].verdict {
                 continue;
@@ -94,51 +95,109 @@ pub(crate) fn pair_up(
     }
 
     // Key ids still alone: a bare secret next to them.
+    let matched = Sorted::new(raws, (0..raws.len()).collect());
     if let Some((secret_rule_index, secret_rule)) = rules
         .rules()
         .iter()
         .enumerate()
         .find(|(_, rule)| rule.kind == Kind::SecretAccessKey)
     {
-        for &id in &ids {
-            if used[id] {
-                continue;
+        // The bare 40-unit tokens around every lone key id, found in one pass over the
+        // merged windows: a log with a key id on every line must not rescan each window.
+        let mut lone: Vec<usize> = ids.iter().copied().filter(|&id| !used[id]).collect();
+        lone.sort_unstable_by_key(|&id| raws[id].span.start);
+        let window = |span: Span| {
+            (
+                span.start.saturating_sub(pairing.max_bytes),
+                text.len().min(span.end + pairing.max_bytes),
+            )
+        };
+        let mut tokens: Vec<Span> = Vec::new();
+        let mut merged: Option<(usize, usize)> = None;
+        for &id in &lone {
+            let (from, to) = window(raws[id].span);
+            match merged {
+                Some((start, end)) if from <= end => merged = Some((start, end.max(to))),
+                _ => {
+                    if let Some((start, end)) = merged {
+                        bare_tokens(text, start, end, 40, scratch_spans);
+                        tokens.append(scratch_spans);
+                    }
+                    merged = Some((from, to));
+                }
             }
+        }
+        if let Some((start, end)) = merged {
+            bare_tokens(text, start, end, 40, scratch_spans);
+            tokens.append(scratch_spans);
+        }
+        // A bare token's verdict as a secret, if it could be one at all.
+        let judge_bare = |span: Span| {
+            let value = decode_value(&text[span.start..span.end]);
+            let plausible = value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+                && value
+                    .bytes()
+                    .any(|b| b.is_ascii_digit() || b == b'+' || b == b'/');
+            let verdict = secret_rule.validators.judge(value.as_bytes());
+            (plausible && verdict != Verdict::Rejected).then_some(verdict)
+        };
+        let mut judged: Vec<Option<Option<Verdict>>> = vec![None; tokens.len()];
+        // Bare secrets taken by earlier ids in this loop, by start (they are not in
+        // `matched`).
+        let mut added: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut added_longest = 0;
+        for id in lone {
             let id_span = raws[id].span;
-            let from = id_span.start.saturating_sub(pairing.max_bytes);
-            let to = text.len().min(id_span.end + pairing.max_bytes);
-            bare_tokens(text, from, to, 40, scratch_spans);
-            if binary && text.len() >= id_span.end + 40 {
+            let (from, to) = window(id_span);
+            let first = tokens.partition_point(|t| t.start < from);
+            let last = tokens.partition_point(|t| t.start <= to);
+            let packed = (binary && text.len() >= id_span.end + 40)
                 // Literals packed back to back: the secret may follow the id directly.
-                scratch_spans.push(Span::new(id_span.end, id_span.end + 40));
+                .then(|| (None, Span::new(id_span.end, id_span.end + 40)));
+            let taken = |span: Span| {
+                matched
+                    .near(raws, span, 0)
+                    .iter()
+                    .any(|&i| overlaps(raws[i].span, span))
+                    || added
+                        .range(span.start.saturating_sub(added_longest)..span.end)
+                        .any(|(&start, &end)| overlaps(Span::new(start, end), span))
+            };
+            let mut best: Option<((usize, usize, bool), Span, Verdict)> = None;
+            let candidates = (first..last)
+                .filter(|&i| tokens[i].end <= to)
+                .map(|i| (Some(i), tokens[i]))
+                .chain(packed);
+            for (index, span) in candidates {
+                if taken(span) {
+                    continue;
+                }
+                // Tokens are shared by neighbouring ids: each is judged once.
+                let verdict = match index {
+                    Some(i) => *judged[i].get_or_insert_with(|| judge_bare(span)),
+                    None => judge_bare(span),
+                };
+                let Some(verdict) = verdict.filter(|v| *v == raws[id].verdict) else {
+                    continue;
+                };
+                let Some((lines, bytes)) = distance(text, pairing, id_span, span) else {
+                    continue;
+                };
+                let key = (lines, bytes, span.start < id_span.start);
+                if best.is_none_or(|(best_key, ..)| key < best_key) {
+                    best = Some((key, span, verdict));
+                }
             }
-            let best = scratch_spans
-                .iter()
-                .filter(|span| !raws.iter().any(|raw| overlaps(raw.span, **span)))
-                .filter_map(|&span| {
-                    let value = decode_value(&text[span.start..span.end]);
-                    let plausible = value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-                        && value
-                            .bytes()
-                            .any(|b| b.is_ascii_digit() || b == b'+' || b == b'/');
-                    if !plausible {
-                        return None;
-                    }
-                    let verdict = secret_rule.validators.judge(value.as_bytes());
-                    if verdict == Verdict::Rejected || verdict != raws[id].verdict {
-                        return None;
-                    }
-                    let (lines, bytes) = distance(text, pairing, id_span, span)?;
-                    Some((
-                        (lines, bytes, span.start < id_span.start),
-                        span,
-                        value,
-                        verdict,
-                    ))
-                })
-                .min_by_key(|(key, ..)| *key);
+            let best = best.map(|(key, span, verdict)| {
+                (
+                    key,
+                    span,
+                    decode_value(&text[span.start..span.end]),
+                    verdict,
+                )
+            });
             if let Some((_, span, value, verdict)) = best {
                 raws.push(RawMatch {
                     rule: secret_rule_index,
@@ -148,6 +207,8 @@ pub(crate) fn pair_up(
                     verdict,
                     evidence: Evidence::PairOnly,
                 });
+                added.insert(span.start, span.end);
+                added_longest = added_longest.max(span.end - span.start);
                 used[id] = true;
                 used.push(true);
                 pairs.push(Pair {
@@ -160,10 +221,16 @@ pub(crate) fn pair_up(
     }
 
     // Session tokens join the nearest pair.
-    let tokens = of_kind(raws, Kind::SessionToken);
+    let tokens = Sorted::new(raws, of_kind(raws, Kind::SessionToken));
     let mut joins = Vec::new();
+    let mut nearby = Vec::new();
     for (p, pair) in pairs.iter().enumerate() {
-        for &token in &tokens {
+        nearby.clear();
+        nearby.extend_from_slice(tokens.near(raws, raws[pair.id].span, reach));
+        nearby.extend_from_slice(tokens.near(raws, raws[pair.secret].span, reach));
+        nearby.sort_unstable();
+        nearby.dedup();
+        for &token in &nearby {
             let near = [pair.id, pair.secret]
                 .iter()
                 .filter_map(|&part| distance(text, pairing, raws[part].span, raws[token].span))
@@ -183,6 +250,44 @@ pub(crate) fn pair_up(
     }
     pairs.sort_unstable_by_key(|pair| raws[pair.id].span.start);
     pairs
+}
+
+/// Indices of the matches of `kind`.
+fn of_kind(raws: &[RawMatch], kind: Kind) -> Vec<usize> {
+    (0..raws.len()).filter(|&i| raws[i].kind == kind).collect()
+}
+
+/// Match indices sorted by where they start, to find those near a span by binary search.
+struct Sorted {
+    indices: Vec<usize>,
+    /// The longest span among them: how far before a span one may start and still reach it.
+    longest: usize,
+}
+
+impl Sorted {
+    fn new(raws: &[RawMatch], mut indices: Vec<usize>) -> Sorted {
+        indices.sort_unstable_by_key(|&i| raws[i].span.start);
+        let longest = indices
+            .iter()
+            .map(|&i| raws[i].span.end - raws[i].span.start)
+            .max()
+            .unwrap_or(0);
+        Sorted { indices, longest }
+    }
+
+    /// Every index whose span could be `reach` bytes from `span` or closer (a superset:
+    /// callers still measure the distance).
+    fn near(&self, raws: &[RawMatch], span: Span, reach: usize) -> &[usize] {
+        let low = span
+            .start
+            .saturating_sub(reach.saturating_add(self.longest));
+        let high = span.end.saturating_add(reach);
+        let from = self.indices.partition_point(|&i| raws[i].span.start < low);
+        let to = self
+            .indices
+            .partition_point(|&i| raws[i].span.start <= high);
+        &self.indices[from..to.max(from)]
+    }
 }
 
 fn overlaps(a: Span, b: Span) -> bool {
