@@ -14,8 +14,9 @@
 # (default target/bench-corpora) between runs.
 #
 # Usage: benches/compare.sh [kernel] [history] [staged]     (default: all three)
-# Env:   RUNS (default 5) runs for keyhound and the floor, PEER_RUNS (default 3) for peers,
-#        THREADS (default 2), HISTORY_REPO, BENCH_DIR.
+# Env:   RUNS (default 5) runs for keyhound and the floor, PEER_RUNS (default 3) for peers
+#        (with PEER_RUNS=1 a peer runs once, and is stopped after PEER_TIMEOUT seconds,
+#        default 900), THREADS (default 2), HISTORY_REPO, BENCH_DIR.
 # Needs: hyperfine, rg, git, python3, GNU time (/usr/bin/time) for peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ root=$PWD
 runs=${RUNS:-5}
 peer_runs=${PEER_RUNS:-3}
 threads=${THREADS:-2}
+peer_timeout=${PEER_TIMEOUT:-900}
 bench_dir=${BENCH_DIR:-$root/target/bench-corpora}
 corpora=("$@")
 [ ${#corpora[@]} -gt 0 ] || corpora=(kernel history staged)
@@ -62,19 +64,28 @@ literals="-e AKIA -e ASIA -e ABIA -e ACCA -e aws -e secret"
 measure() {
   local name=$1 count=$2 command=$3
   local slug; slug=$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')
-  command=${command//@REPORT@/$results/$slug.report}
+  command=${command//@REPORT@/$results/$slug.report.json}
   local median rss="-"
   if [ "$count" -gt 1 ]; then
     hyperfine -N -i --warmup 1 --runs "$count" --export-json "$results/$slug.json" \
       --output=null "$command" >/dev/null 2>&1 || { echo "  $name: failed to run" >&2; return; }
     median=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$results/$slug.json")
   fi
+  if [ "$count" -eq 1 ]; then
+    # A peer that takes longer than this is stopped and shown as such.
+    command="timeout $peer_timeout $command"
+  fi
   if [ -n "$gnu_time" ]; then
     local timed
     # Scanners exit 1 on findings; GNU time then says so first, the figures last.
-    timed=$($gnu_time -f '%e %M' sh -c "$command >$results/$slug.out 2>$results/$slug.err" 2>&1 | tail -1) || true
-    rss=$(( ${timed#* } / 1024 ))
-    [ "$count" -gt 1 ] || median=${timed% *}
+    timed=$($gnu_time -f '%e %M' sh -c "$command >$results/$slug.out 2>$results/$slug.err || { s=\$?; [ \$s -ne 124 ] || echo timed out after $peer_timeout s >>$results/$slug.err; exit \$s; }" 2>&1 | tail -1) || true
+    case $timed in
+      [0-9]*" "[0-9]*) rss=$(( ${timed#* } / 1024 )); [ "$count" -gt 1 ] || median=${timed% *} ;;
+      *) echo "  $name: no timing (killed?)" >&2; return ;;
+    esac
+    if [ "$count" -eq 1 ] && grep -q "timed out after" "$results/$slug.err" 2>/dev/null; then
+      name="$name (stopped after ${peer_timeout}s)"
+    fi
   else
     local started=$SECONDS
     sh -c "$command" >"$results/$slug.out" 2>"$results/$slug.err" || true
@@ -108,17 +119,38 @@ PY
   rm -f "$results/table"
 }
 
-# How many findings a tool's saved output holds (its own report format).
+# How many findings a tool's saved output holds (its own report format): all of them,
+# and how many came from AWS rules (what keyhound looks for).
 count_findings() {
   local name=$1 out=$2
   case $name in
-    keyhound*) grep -c '"kind"' "$out" 2>/dev/null | head -1 || true ;;
-    rg*|*"| rg") awk -F: '{ s += $NF } END { print s + 0 " lines" }' "$out" ;;
-    kingfisher*) python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d) if isinstance(d,list) else len(d.get("findings", d.get("matches", []))))' "$out" 2>/dev/null || echo "?" ;;
-    gitleaks*|betterleaks*) python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "${out%.out}.report" 2>/dev/null || echo "?" ;;
-    ripsecrets*) wc -l <"$out" ;;
-    *) echo "?" ;;
+    rg*|*"| rg") awk -F: '{ s += $NF } END { print s + 0 " lines" }' "$out"; return ;;
+    ripsecrets*|git\ secrets*) echo "$(wc -l <"$out") lines"; return ;;
   esac
+  python3 - "$name" "$out" "${out%.out}.report.json" <<'PY'
+import json, sys
+name, out, report = sys.argv[1:]
+def docs(path):
+    text = open(path).read().strip()
+    try:
+        yield json.loads(text)
+    except json.JSONDecodeError:
+        for line in text.splitlines():
+            if line.strip():
+                yield json.loads(line)
+try:
+    if name.startswith("keyhound"):
+        rules = [d["rule"] for d in docs(out) if "rule" in d]
+    elif name.startswith("kingfisher"):
+        rules = [f["rule"]["id"] for d in docs(out) if isinstance(d, dict)
+                 and isinstance(d.get("findings"), list) for f in d["findings"]]
+    else:  # gitleaks, betterleaks
+        rules = [f.get("RuleID", f.get("ruleID", "")) for d in docs(report) for f in (d if isinstance(d, list) else [d])]
+    aws = sum("aws" in r.lower() for r in rules)
+    print(f"{len(rules)} (AWS {aws})")
+except (OSError, ValueError, KeyError, TypeError):
+    print("?")
+PY
 }
 
 corpus_bytes() { du -sb "$1" | cut -f1; }
@@ -132,12 +164,14 @@ for corpus in "${corpora[@]}"; do
       [ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-6.1" >&2; continue; }
       tar -xJf "$tarball" -C "$bench_dir"
     fi
+    # Some peers do not descend into a root given as a symbolic link.
+    tree=$(realpath "$tree")
     rg -uuu -c -F -e warmup "$tree" >/dev/null 2>&1 || true
     measure "keyhound scan -j$threads" "$runs" "$keyhound scan -j$threads --format jsonl $tree"
     measure "rg -uuu -c -F -i, 6 literals" "$runs" "rg -uuu -c -j$threads -F -i $literals $tree"
     [ -n "$kingfisher" ] && measure "kingfisher scan" "$peer_runs" "$kingfisher scan -n --no-update-check --format json $tree"
     [ -n "$gitleaks" ] && measure "gitleaks dir" "$peer_runs" "$gitleaks dir --no-banner --exit-code 0 -f json -r @REPORT@ $tree"
-    [ -n "$betterleaks" ] && measure "betterleaks dir" "$peer_runs" "$betterleaks dir --no-banner --exit-code 0 -f json -r @REPORT@ $tree"
+    [ -n "$betterleaks" ] && measure "betterleaks fs" "$peer_runs" "$betterleaks fs --no-banner --exit-code 0 -o @REPORT@ $tree"
     [ -n "$ripsecrets" ] && measure "ripsecrets" "$peer_runs" "$ripsecrets $tree"
     report "kernel tree ($(find "$tree" -type f | wc -l) files)" "$(corpus_bytes "$tree")"
     ;;
@@ -147,13 +181,14 @@ for corpus in "${corpora[@]}"; do
       git init -q -b main "$repo"
       python3 benches/gen_history.py | git -C "$repo" fast-import --quiet
     fi
+    repo=$(realpath "$repo")
     bytes=$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1 == "blob" { s += $2 } END { print s }')
     measure "keyhound git history -j$threads" "$runs" "$keyhound git history -j$threads --format jsonl $repo"
     measure "git cat-file --batch-all-objects --batch | rg" "$runs" "sh -c 'git -C $repo cat-file --batch-all-objects --batch | rg -a -c -F -i $literals'"
     measure "git cat-file --batch-all-objects --unordered --batch | rg" "$runs" "sh -c 'git -C $repo cat-file --batch-all-objects --unordered --batch | rg -a -c -F -i $literals'"
     [ -n "$kingfisher" ] && measure "kingfisher scan (git)" "$peer_runs" "$kingfisher scan -n --no-update-check --format json $repo"
     [ -n "$gitleaks" ] && measure "gitleaks git" "$peer_runs" "$gitleaks git --no-banner --exit-code 0 -f json -r @REPORT@ $repo"
-    [ -n "$betterleaks" ] && measure "betterleaks git" "$peer_runs" "$betterleaks git --no-banner --exit-code 0 -f json -r @REPORT@ $repo"
+    [ -n "$betterleaks" ] && measure "betterleaks git" "$peer_runs" "$betterleaks git --no-banner --exit-code 0 -o @REPORT@ $repo"
     report "history of $(basename "$repo") ($(git -C "$repo" rev-list --all | wc -l) commits)" "$bytes"
     ;;
   staged)
@@ -183,4 +218,4 @@ PY
   esac
 done
 echo
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); keyhound $($keyhound --version | cut -d' ' -f2), $(rg --version | head -1)"
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); keyhound $($keyhound --version | cut -d' ' -f2), $(rg --version | awk 'NR == 1')"
