@@ -104,7 +104,7 @@ report() {
   echo "|---|---|---|---|---|---|"
   local base; base=$(head -1 "$results/table" | cut -f2)
   while IFS=$'\t' read -r name median rss; do
-    local slug; slug=$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')
+    local slug; slug=$(echo "${name% (stopped after*}" | tr -c 'A-Za-z0-9\n' '_')
     local found; found=$(count_findings "$name" "$results/$slug.out")
     python3 - "$name" "$median" "$rss" "$found" "$base" "$bytes" <<'PY'
 import sys
@@ -125,7 +125,8 @@ count_findings() {
   local name=$1 out=$2
   case $name in
     rg*|*"| rg") awk -F: '{ s += $NF } END { print s + 0 " lines" }' "$out"; return ;;
-    ripsecrets*|git\ secrets*) echo "$(wc -l <"$out") lines"; return ;;
+    ripsecrets*) echo "$(wc -l <"$out") lines"; return ;;
+    git\ secrets*) echo "$(grep -c AKIA "${out%.out}.err") lines"; return ;;
   esac
   python3 - "$name" "$out" "${out%.out}.report.json" <<'PY'
 import json, sys

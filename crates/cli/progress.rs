@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Bar {
     bar: ProgressBar,
     bytes: AtomicU64,
+    blobs: AtomicU64,
 }
 
 impl Bar {
@@ -27,6 +28,7 @@ impl Bar {
         Some(Bar {
             bar,
             bytes: AtomicU64::new(0),
+            blobs: AtomicU64::new(0),
         })
     }
 }
@@ -38,9 +40,11 @@ impl keyhound_git::Progress for Bar {
 
     fn blob_done(&self, bytes: u64) {
         let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        self.bar.inc(1);
-        // Formatting the message costs more than scanning a small blob: only now and then.
-        if self.bar.position().is_multiple_of(256) {
+        let blobs = self.blobs.fetch_add(1, Ordering::Relaxed) + 1;
+        // The bar takes a lock on every update, which the scanning threads would contend
+        // for on every small blob: it is told only every 256 blobs.
+        if blobs.is_multiple_of(256) {
+            self.bar.set_position(blobs);
             let seconds = self.bar.elapsed().as_secs_f64().max(0.001);
             let mib = total as f64 / f64::from(1 << 20);
             self.bar
