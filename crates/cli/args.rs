@@ -387,7 +387,7 @@ pub struct VerifyArgs {
         long,
         value_name = "SECONDS",
         default_value = "5",
-        value_parser = crate::verify::parse_timeout,
+        value_parser = parse_duration,
         requires = "verify"
     )]
     pub verify_timeout: std::time::Duration,
@@ -462,7 +462,8 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?} is too large"))
 }
 
-/// Parses `1s`, `500ms`, `1.5` (seconds) into a duration between 1 ms and 10 minutes.
+/// Parses `1s`, `500ms`, `1.5` (seconds) into a duration between 1 ms and 10 minutes
+/// (`--imds-timeout`, `--verify-timeout`).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
@@ -510,5 +511,10 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("1h").is_err());
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2.5s"), Ok(Duration::from_millis(2500)));
+        for bad in ["-1", "1000", "NaN", "inf", ""] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -319,39 +319,9 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Parses `--verify-timeout`: seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`).
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 0.001)
-    } else {
-        (text.strip_suffix('s').unwrap_or(text), 1.0)
-    };
-    let seconds = number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(|n| n * scale)
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
-        .ok_or_else(|| {
-            format!("{text:?} is not a timeout (examples: 5, 2.5s, 500ms; at most 600s)")
-        })?;
-    Ok(Duration::from_secs_f64(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_parse() {
-        assert_eq!(parse_timeout("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_timeout("2.5s"), Ok(Duration::from_millis(2500)));
-        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
-        for bad in ["0", "-1", "soon", "1000", "NaN", ""] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn descriptions_say_the_state_first() {
