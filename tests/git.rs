@@ -615,3 +615,199 @@ fn history_findings_and_stats_are_the_same_on_one_thread_and_many() {
     assert!(one["findings"].as_array().unwrap().len() > 30);
     assert_eq!(strip(one), strip(many));
 }
+
+/// A history with what a pack holds in every shape: versions of one file (deltas on
+/// deltas), a key that comes and goes, every positive fixture, a symbolic link, an LFS
+/// pointer, a large file, an allowed key, a side branch and an unreachable blob.
+fn varied_history() -> Repo {
+    let repo = Repo::init();
+    let fixtures = repo_root().join("fixtures/scan/positive");
+    let mut files: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flat_map(|case| std::fs::read_dir(case.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for (i, file) in files.iter().enumerate() {
+        let relative = file.strip_prefix(&fixtures).unwrap().to_str().unwrap();
+        repo.write(
+            &format!("fixtures/{relative}"),
+            std::fs::read(file).unwrap(),
+        );
+        if i % 10 == 9 {
+            repo.commit_all(&format!("fixtures up to {i}"));
+        }
+    }
+    let mut lines: Vec<String> = (0..200)
+        .map(|i| format!("let value_{i} = {i};\n"))
+        .collect();
+    for version in 0..30 {
+        lines[version * 5] = format!("let value_{version} = {};\n", version * 7);
+        if version == 12 {
+            lines[100] = format!("[default]\n{}", credentials_file());
+        }
+        if version == 20 {
+            lines[100] = "let value_100 = 100;\n".into();
+        }
+        repo.write("src/evolving.rs", lines.concat());
+        repo.commit_all(&format!("version {version}"));
+    }
+    std::os::unix::fs::symlink("src/evolving.rs", repo.path().join("link")).unwrap();
+    repo.write(
+        "model.bin",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n",
+    );
+    repo.write(
+        "big.txt",
+        format!("{}{}", "x".repeat(300_000), credentials_file()),
+    );
+    repo.write(
+        "allowed.ini",
+        credentials_file().replace("\n", " # keyhound:allow test fixture\n"),
+    );
+    repo.commit_all("odds and ends");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("side.env", credentials_file());
+    repo.commit_all("side");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write(
+        "dangling.env",
+        format!("# dangling\n{}", credentials_file()),
+    );
+    repo.git(&["add", "dangling.env"]);
+    repo.git(&["reset", "-q"]);
+    std::fs::remove_file(repo.path().join("dangling.env")).unwrap();
+    repo
+}
+
+fn history_runs(repo: &Repo) -> Vec<serde_json::Value> {
+    let runs: [&[&str]; 4] = [
+        &["git", "history", "-j1", "--show-suppressed"],
+        &["git", "history", "-j3", "--show-suppressed"],
+        &["git", "history", "--all-objects"],
+        &["git", "history", "--max-file-size", "100K"],
+    ];
+    runs.iter()
+        .map(|args| {
+            let (run, mut json) = repo.keyhound_json(args);
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            json["stats"].as_object_mut().unwrap().remove("elapsed_ms");
+            json
+        })
+        .collect()
+}
+
+#[test]
+fn history_is_the_same_from_packs_as_from_loose_objects() {
+    let repo = varied_history();
+    let loose = history_runs(&repo);
+    assert!(loose[0]["findings"].as_array().unwrap().len() > 30);
+    let keys = finding_keys(&loose[0]);
+    assert!(
+        keys.contains(&"src/evolving.rs:103:credential".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"side.env:2:credential".to_string()),
+        "{keys:?}"
+    );
+    assert!(finding_keys(&loose[2]).contains(&"(unreachable):3:credential".to_string()));
+    assert!(!finding_keys(&loose[3])
+        .iter()
+        .any(|k| k.starts_with("big.txt")));
+
+    // Everything packed, deltas recomputed; the unreachable blob in a cruft pack.
+    repo.git(&["repack", "-q", "-a", "-d", "-f", "--cruft"]);
+    let counts = repo.git(&["count-objects", "-v"]);
+    assert!(
+        counts.lines().any(|l| l == "count: 0"),
+        "no loose objects left: {counts}"
+    );
+    let chains = pack_indexes(&repo)
+        .iter()
+        .map(|index| repo.git(&["verify-pack", "-v", index]))
+        .collect::<String>();
+    assert!(chains.contains("chain length = 2"), "{chains}");
+    assert_eq!(history_runs(&repo), loose);
+
+    // Some history packed, some loose, in two packs.
+    repo.write("later.ini", credentials_file().replace("AKIA", "ASIA"));
+    repo.commit_all("later");
+    let later_loose = history_runs(&repo);
+    repo.git(&["repack", "-q", "-d"]);
+    repo.write("latest.txt", "nothing here\n");
+    repo.commit_all("latest");
+    let mut mixed = history_runs(&repo);
+    for (run, before) in mixed.iter_mut().zip(&later_loose) {
+        // One more commit and blob, nothing else.
+        assert_eq!(
+            run["stats"]["git"]["commits"],
+            before["stats"]["git"]["commits"].as_u64().unwrap() + 1
+        );
+        assert_eq!(run["findings"], before["findings"]);
+    }
+}
+
+/// The index files of the repository's packs.
+fn pack_indexes(repo: &Repo) -> Vec<String> {
+    let dir = repo.path().join(".git/objects/pack");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .map(|p| p.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The index file of the repository's only pack.
+fn pack_index(repo: &Repo) -> String {
+    let mut indexes = pack_indexes(repo);
+    assert_eq!(indexes.len(), 1, "{indexes:?}");
+    indexes.remove(0)
+}
+
+#[test]
+fn history_with_a_corrupt_packed_blob_names_it_and_scans_the_rest() {
+    let repo = Repo::init();
+    repo.write("a/creds.ini", credentials_file());
+    repo.write(
+        "b/config.ini",
+        format!("[prod]\n{}", credentials_file().replace("AKIA", "ASIA")),
+    );
+    repo.commit_all("init");
+    repo.git(&["repack", "-q", "-a", "-d"]);
+    let blob = repo.git(&["rev-parse", "HEAD:b/config.ini"]);
+    // `git show-index` lists each object's offset in the pack.
+    let mut show = repo.git_command(&["show-index"]);
+    show.stdin(std::fs::File::open(pack_index(&repo)).unwrap());
+    let listing = String::from_utf8(show.output().unwrap().stdout).unwrap();
+    let offset: usize = listing
+        .lines()
+        .find(|line| line.contains(&blob))
+        .and_then(|line| line.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let pack = pack_index(&repo).replace(".idx", ".pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    // Past the entry's header and the zlib header: the compressed data itself.
+    for byte in &mut bytes[offset + 6..offset + 14] {
+        *byte ^= 0x5a;
+    }
+    std::fs::set_permissions(&pack, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+    let (run, json) = repo.keyhound_json(&["git", "history"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&blob),
+        "the unreadable blob is named: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("b/config.ini"),
+        "with its path: {}",
+        run.stderr
+    );
+    assert_eq!(finding_keys(&json), vec!["a/creds.ini:2:credential"]);
+}

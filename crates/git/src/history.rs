@@ -1,17 +1,27 @@
 //! `git history`: every blob reachable from every ref (branches, tags, remotes, the stash,
 //! a detached HEAD), each read and scanned once, each attributed to the first commit in
 //! topological order that holds it.
+//!
+//! Two things happen at once: the walk (this thread) compares each commit's tree with its
+//! first parent's to find the blobs each commit introduces, while the packs' blobs are
+//! scanned on the other threads in the packs' own delta order ([`crate::pack`]). Then the
+//! findings are attributed, and blobs no pack held (loose objects, alternates) are read
+//! and scanned the ordinary way.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
+use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
-use crate::object::{commit, Commit, ObjectProblem};
-use crate::scan::{scan_produced, Outcome, ScanOptions, Target};
-use crate::tree::{self, Problem};
+use crate::graph::Graph;
+use crate::object::{commit, CommitInfo, ObjectProblem};
+use crate::pack::{scan_packs, Coverage, PackScan, Report};
+use crate::scan::{scan_targets, NotScanned, Outcome, Progress, ScanOptions, Target};
+use crate::tree::{self, display, Problem};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.
@@ -23,41 +33,259 @@ pub fn history(
 ) -> Outcome {
     let mut problems = Vec::new();
     let tips = tips(repo, &mut problems);
-    let commits = commits_from(repo, &tips, &mut problems);
+    let graph = Graph::read(repo, &tips, &mut problems);
+    let objects = repo.objects.store_ref().path().to_owned();
+    let hash = repo.object_hash();
+    // The walk keeps this thread busy: the packs get the other threads asked for.
+    let pack_options = ScanOptions {
+        threads: options.threads.saturating_sub(1).max(1),
+        ..options.clone()
+    };
+    let (introduced, mut packs) = std::thread::scope(|scope| {
+        let packs = scope.spawn(|| scan_packs(&objects, hash, scanner, &pack_options));
+        let introduced = Introduced::walk(repo, &graph, &mut problems);
+        let packs = packs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (introduced, packs)
+    });
     let mut outcome = Outcome {
-        commits: commits.len() as u64,
+        commits: graph.len() as u64,
         ..Outcome::default()
     };
-    // Blobs are scanned on other threads while the walk goes on finding them.
-    let walk = |emit: &mut dyn FnMut(Target)| {
-        // Object ids are hashes already: the sets use them as they are.
-        let mut seen_trees = gix::hashtable::HashSet::default();
-        let mut seen_blobs = gix::hashtable::HashSet::default();
-        for commit in topological(&commits) {
-            let info = Arc::new(commit.info.clone());
-            tree::walk(repo, commit.tree, &mut seen_trees, &mut problems, |leaf| {
-                if seen_blobs.insert(leaf.id) {
-                    let entry = leaf.to_entry();
-                    emit(Target {
-                        blob: entry.id,
-                        mode: entry.mode,
-                        path: entry.path,
-                        commit: Some(info.clone()),
-                        previous: Vec::new(),
-                    });
-                }
-            });
-        }
-        if all_objects {
-            unreachable_blobs(repo, &seen_blobs, &mut problems)
-                .into_iter()
-                .for_each(emit);
-        }
+    let mut authors = Authors::new(repo, &graph);
+    let mut unread = attribute(&introduced, &mut packs, &mut authors, &mut outcome);
+    if all_objects {
+        unreachable_packed_blobs(&introduced, &mut packs, &mut outcome);
+        unread.extend(unreachable_loose_blobs(
+            repo,
+            &introduced.seen,
+            &packs,
+            &mut problems,
+        ));
+    }
+    // What no pack held is read through gix, after what the packs held.
+    let already = outcome.blobs;
+    let options = ScanOptions {
+        progress: options
+            .progress
+            .clone()
+            .map(|inner| Arc::new(Continued { inner, already }) as Arc<dyn Progress>),
+        ..options.clone()
     };
-    scan_produced(repo, scanner, options, &mut outcome, walk);
+    scan_targets(repo, unread, scanner, &options, &mut outcome);
     problems.append(&mut outcome.problems);
     outcome.problems = problems;
     outcome
+}
+
+/// A blob (or a submodule or symbolic link entry) first met in history: the commit that
+/// introduced it and its path there.
+struct Introduction {
+    id: ObjectId,
+    commit: u32,
+    path: u32,
+    mode: EntryMode,
+}
+
+/// What the walk found: every entry history introduces, in the order it met them.
+struct Introduced {
+    entries: Vec<Introduction>,
+    /// Each distinct path once.
+    paths: Vec<Rc<[u8]>>,
+    /// The ids in `entries`.
+    seen: gix::hashtable::HashSet<ObjectId>,
+}
+
+impl Introduced {
+    /// Walks the commits parents first, each compared with its first parent: what it
+    /// changed and no earlier commit held, it introduced. A commit without a parent in
+    /// the graph (a root, a shallow clone's edge) introduces everything it holds that is
+    /// new.
+    fn walk(repo: &gix::Repository, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
+        let mut found = Introduced {
+            entries: Vec::new(),
+            paths: Vec::new(),
+            seen: Default::default(),
+        };
+        let mut path_ids: HashMap<Rc<[u8]>, u32> = HashMap::new();
+        for commit in graph.topological() {
+            let old = graph
+                .parents(commit)
+                .first()
+                .map(|&parent| graph.trees[parent as usize]);
+            let new = graph.trees[commit as usize];
+            tree::walk_changes(repo, old, new, problems, |leaf| {
+                if !found.seen.insert(leaf.id) {
+                    return;
+                }
+                let path = leaf.to_entry().path;
+                let path = match path_ids.get(path.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        let shared: Rc<[u8]> = path.into();
+                        let id = found.paths.len() as u32;
+                        found.paths.push(shared.clone());
+                        path_ids.insert(shared, id);
+                        id
+                    }
+                };
+                found.entries.push(Introduction {
+                    id: leaf.id,
+                    commit,
+                    path,
+                    mode: leaf.mode,
+                });
+            });
+        }
+        found
+    }
+}
+
+/// The authors of commits, read when a finding needs one.
+struct Authors<'r> {
+    repo: &'r gix::Repository,
+    graph: &'r Graph,
+    read: HashMap<u32, Arc<CommitInfo>>,
+    buf: Vec<u8>,
+}
+
+impl<'r> Authors<'r> {
+    fn new(repo: &'r gix::Repository, graph: &'r Graph) -> Self {
+        Authors {
+            repo,
+            graph,
+            read: HashMap::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Commit `i`'s id, author and date (the id alone if it cannot be read again).
+    fn of(&mut self, i: u32) -> Arc<CommitInfo> {
+        let id = self.graph.ids[i as usize];
+        let (repo, buf) = (self.repo, &mut self.buf);
+        self.read
+            .entry(i)
+            .or_insert_with(|| {
+                Arc::new(match commit(repo, &id, buf) {
+                    Ok(commit) => commit.info,
+                    Err(_) => CommitInfo {
+                        id: id.to_string(),
+                        author: String::new(),
+                        email: String::new(),
+                        time: 0,
+                    },
+                })
+            })
+            .clone()
+    }
+}
+
+/// Adds what the packs' scan found to `outcome`, each finding with the commit and path
+/// that introduced its blob, and returns the entries no pack held, to be read.
+fn attribute(
+    introduced: &Introduced,
+    packs: &mut PackScan,
+    authors: &mut Authors<'_>,
+    outcome: &mut Outcome,
+) -> Vec<Target> {
+    let mut unread = Vec::new();
+    for entry in &introduced.entries {
+        let path = &introduced.paths[entry.path as usize];
+        // Submodules and symbolic links are never read: the ordinary path lists them.
+        let coverage = if entry.mode.is_commit() || entry.mode.is_link() {
+            Coverage::No
+        } else {
+            packs.coverage(&entry.id)
+        };
+        match coverage {
+            Coverage::No => unread.push(Target {
+                blob: entry.id,
+                mode: entry.mode,
+                path: path.to_vec(),
+                commit: Some(authors.of(entry.commit)),
+                previous: Vec::new(),
+            }),
+            Coverage::Scanned(bytes) => {
+                outcome.blobs += 1;
+                outcome.bytes += bytes;
+                if let Some(Report::Findings(content)) = packs.reports.remove(&entry.id) {
+                    let commit = authors.of(entry.commit);
+                    let (findings, suppressed) =
+                        content.located(&entry.id, &display(path), Some(&commit));
+                    outcome.findings.extend(findings);
+                    outcome.suppressed.extend(suppressed);
+                }
+            }
+            Coverage::Reported => {
+                if let Some(Report::NotScanned(reason)) = packs.reports.remove(&entry.id) {
+                    outcome.not_scanned.push(NotScanned {
+                        path: display(path),
+                        id: entry.id.to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+    unread
+}
+
+/// The path unreachable blobs are listed under.
+const UNREACHABLE: &str = "(unreachable)";
+
+/// Adds the blobs the packs held that history does not reach, in id order.
+fn unreachable_packed_blobs(introduced: &Introduced, packs: &mut PackScan, outcome: &mut Outcome) {
+    let mut scanned: Vec<(ObjectId, u64)> = packs
+        .scanned()
+        .filter(|(id, _)| !introduced.seen.contains(id))
+        .collect();
+    scanned.sort();
+    scanned.dedup_by_key(|(id, _)| *id);
+    for (id, bytes) in scanned {
+        outcome.blobs += 1;
+        outcome.bytes += bytes;
+        if let Some(Report::Findings(content)) = packs.reports.remove(&id) {
+            let (findings, suppressed) = content.located(&id, UNREACHABLE, None);
+            outcome.findings.extend(findings);
+            outcome.suppressed.extend(suppressed);
+        }
+    }
+    let mut not_scanned: Vec<(ObjectId, &'static str)> = packs
+        .reports
+        .iter()
+        .filter(|(id, _)| !introduced.seen.contains(*id))
+        .filter_map(|(id, report)| match report {
+            Report::NotScanned(reason) => Some((*id, *reason)),
+            Report::Findings(_) => None,
+        })
+        .collect();
+    not_scanned.sort();
+    outcome
+        .not_scanned
+        .extend(not_scanned.into_iter().map(|(id, reason)| NotScanned {
+            path: UNREACHABLE.into(),
+            id: id.to_string(),
+            reason,
+        }));
+}
+
+/// Progress of the blobs read after the packs: counted on from where the packs ended.
+struct Continued {
+    inner: Arc<dyn Progress>,
+    already: u64,
+}
+
+impl Progress for Continued {
+    fn discovered(&self, blobs: u64) {
+        self.inner.discovered(self.already + blobs);
+    }
+    fn blob_done(&self, bytes: u64) {
+        self.inner.blob_done(bytes);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
 }
 
 /// Every ref's target (peeled), plus HEAD.
@@ -100,85 +328,11 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
     tips
 }
 
-/// The commits reachable from `tips` (tips that are not commits are skipped). Parents
-/// missing at a shallow clone's edge are expected; any other missing commit is a problem.
-pub(crate) fn commits_from(
-    repo: &gix::Repository,
-    tips: &[ObjectId],
-    problems: &mut Vec<Problem>,
-) -> HashMap<ObjectId, Commit> {
-    let shallow: HashSet<ObjectId> = shallow_edge(repo);
-    let mut commits = HashMap::new();
-    let mut buf = Vec::new();
-    let mut stack: Vec<(ObjectId, bool)> = tips.iter().map(|&id| (id, true)).collect();
-    while let Some((id, is_tip)) = stack.pop() {
-        if commits.contains_key(&id) {
-            continue;
-        }
-        match commit(repo, &id, &mut buf) {
-            Ok(commit) => {
-                if !shallow.contains(&id) {
-                    stack.extend(commit.parents.iter().map(|&p| (p, false)));
-                }
-                commits.insert(id, commit);
-            }
-            // A ref may point at a tree or a blob (a tag of a file): not history.
-            Err(ObjectProblem::WrongKind(_)) if is_tip => {}
-            Err(problem) => problems.push(Problem {
-                id: id.to_string(),
-                context: "commit".into(),
-                problem,
-            }),
-        }
-    }
-    commits
-}
-
-/// The commits of a shallow clone whose parents are absent by design.
-pub(crate) fn shallow_edge(repo: &gix::Repository) -> HashSet<ObjectId> {
-    match repo.shallow_commits() {
-        Ok(Some(commits)) => commits.iter().copied().collect(),
-        _ => HashSet::new(),
-    }
-}
-
-/// Commits ordered parents first (ties by id, so the order is stable).
-fn topological(commits: &HashMap<ObjectId, Commit>) -> Vec<&Commit> {
-    let mut ids: Vec<&ObjectId> = commits.keys().collect();
-    ids.sort();
-    let mut done: HashSet<ObjectId> = HashSet::new();
-    let mut order = Vec::with_capacity(commits.len());
-    for &root in &ids {
-        let mut stack = vec![(*root, false)];
-        while let Some((id, parents_done)) = stack.pop() {
-            if done.contains(&id) {
-                continue;
-            }
-            let Some(commit) = commits.get(&id) else {
-                continue;
-            };
-            if parents_done {
-                done.insert(id);
-                order.push(commit);
-            } else {
-                stack.push((id, true));
-                stack.extend(
-                    commit
-                        .parents
-                        .iter()
-                        .filter(|p| !done.contains(*p))
-                        .map(|&p| (p, false)),
-                );
-            }
-        }
-    }
-    order
-}
-
-/// Blobs in the object database that no commit reached.
-fn unreachable_blobs(
+/// Blobs in the object database that no commit reached and no pack's scan read.
+fn unreachable_loose_blobs(
     repo: &gix::Repository,
     seen: &gix::hashtable::HashSet<ObjectId>,
+    packs: &PackScan,
     problems: &mut Vec<Problem>,
 ) -> Vec<Target> {
     let mut targets = Vec::new();
@@ -206,14 +360,15 @@ fn unreachable_blobs(
                 continue;
             }
         };
-        if seen.contains(&id) || !listed.insert(id) {
+        if seen.contains(&id) || !matches!(packs.coverage(&id), Coverage::No) || !listed.insert(id)
+        {
             continue;
         }
         match repo.objects.try_header(&id) {
             Ok(Some(header)) if header.kind() == gix::object::Kind::Blob => targets.push(Target {
                 blob: id,
                 mode: gix::objs::tree::EntryKind::Blob.into(),
-                path: b"(unreachable)".to_vec(),
+                path: UNREACHABLE.as_bytes().to_vec(),
                 commit: None,
                 previous: Vec::new(),
             }),

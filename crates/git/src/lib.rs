@@ -34,9 +34,11 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+mod graph;
 mod history;
 mod object;
 mod open;
+mod pack;
 mod range;
 mod scan;
 mod staged;

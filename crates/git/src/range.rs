@@ -7,7 +7,7 @@ use std::sync::Arc;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
-use crate::history::{commits_from, shallow_edge};
+use crate::graph::{commits_from, shallow_edge};
 use crate::object::commit;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Problem};

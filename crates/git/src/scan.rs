@@ -307,40 +307,87 @@ fn scan_one(
             })
         }
     };
-    if data.starts_with(LFS_POINTER) && data.len() < 1024 {
+    let Some(mut content) = scan_content(data, scanner, scratch) else {
         return not_scanned("lfs-pointer");
-    }
+    };
     let bytes = data.len() as u64;
     if let Some(progress) = &options.progress {
         progress.blob_done(bytes);
     }
-    let mut findings = Vec::new();
-    scanner.scan_with(data, scratch, |finding| {
-        findings.push(finding);
-        ControlFlow::Continue(())
-    });
-    if !findings.is_empty() && !target.previous.is_empty() {
+    if !content.is_empty() && !target.previous.is_empty() {
         let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
-        findings.retain(|f| !known.contains(&f.fingerprint));
+        content.forget(|finding| known.contains(&finding.fingerprint));
     }
-    let found = |finding| GitFinding {
-        finding,
-        path: path.clone(),
-        blob: target.blob.to_string(),
-        commit: target.commit.clone(),
-    };
-    let (mut kept, mut suppressed) = (Vec::new(), Vec::new());
-    for finding in findings {
-        match inline_allowance(data, &finding) {
-            Some(allowance) => suppressed.push((found(finding), allowance)),
-            None => kept.push(found(finding)),
-        }
-    }
+    let (findings, suppressed) = content.located(&target.blob, &path, target.commit.as_ref());
     Scanned::Findings {
         bytes,
-        findings: kept,
+        findings,
         suppressed,
     }
+}
+
+/// What scanning a blob's content found, before it is known where the blob was.
+#[derive(Debug, Default)]
+pub(crate) struct Content {
+    findings: Vec<Finding>,
+    suppressed: Vec<(Finding, Allowance)>,
+}
+
+impl Content {
+    /// Nothing found, not even an allowed finding.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.suppressed.is_empty()
+    }
+
+    /// Drops the findings `known` says are not new.
+    fn forget(&mut self, known: impl Fn(&Finding) -> bool) {
+        self.findings.retain(|finding| !known(finding));
+        self.suppressed.retain(|(finding, _)| !known(finding));
+    }
+
+    /// The findings and the allowed ones, each with the blob's id, path and commit.
+    pub(crate) fn located(
+        self,
+        blob: &ObjectId,
+        path: &str,
+        commit: Option<&Arc<CommitInfo>>,
+    ) -> (Vec<GitFinding>, Vec<(GitFinding, Allowance)>) {
+        let blob = blob.to_string();
+        let found = |finding| GitFinding {
+            finding,
+            path: path.to_owned(),
+            blob: blob.clone(),
+            commit: commit.cloned(),
+        };
+        let findings = self.findings.into_iter().map(found).collect();
+        let suppressed = self
+            .suppressed
+            .into_iter()
+            .map(|(finding, allowance)| (found(finding), allowance))
+            .collect();
+        (findings, suppressed)
+    }
+}
+
+/// Scans a blob's content: `None` for a Git LFS pointer (the file itself is elsewhere).
+/// Findings an inline comment allows are kept apart.
+pub(crate) fn scan_content(
+    data: &[u8],
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+) -> Option<Content> {
+    if data.starts_with(LFS_POINTER) && data.len() < 1024 {
+        return None;
+    }
+    let mut content = Content::default();
+    scanner.scan_with(data, scratch, |finding| {
+        match inline_allowance(data, &finding) {
+            Some(allowance) => content.suppressed.push((finding, allowance)),
+            None => content.findings.push(finding),
+        }
+        ControlFlow::Continue(())
+    });
+    Some(content)
 }
 
 /// Fingerprints of what the replaced blobs already held. A replaced blob that cannot be

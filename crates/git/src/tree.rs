@@ -134,6 +134,104 @@ pub(crate) fn walk(
     }
 }
 
+/// Calls `visit` for every non-tree entry under `new` that is not the same entry (same
+/// name, same id) under `old`, descending only into subtrees that changed: a commit
+/// compared with its parent costs what it changed, not the size of its tree. Entries are
+/// matched in git's tree order; an entry that cannot be matched (a tree not in that order)
+/// is visited, so a visit never depends on the order being right.
+pub(crate) fn walk_changes(
+    repo: &gix::Repository,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    problems: &mut Vec<Problem>,
+    mut visit: impl FnMut(&Leaf<'_>),
+) {
+    let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
+    let mut stack = vec![(Vec::new(), old, new)];
+    while let Some((prefix, old, new)) = stack.pop() {
+        if old == Some(new) {
+            continue;
+        }
+        let data = match read(repo, &new, gix::object::Kind::Tree, &mut new_buf) {
+            Ok(data) => data,
+            Err(err) => {
+                problems.push(Problem {
+                    id: new.to_string(),
+                    context: display(&prefix),
+                    problem: err,
+                });
+                continue;
+            }
+        };
+        // The old tree was read when its own commit was walked: a problem with it is
+        // already reported, and without it every entry counts as changed.
+        let before: Vec<gix::objs::tree::EntryRef<'_>> = old
+            .and_then(|old| read(repo, &old, gix::object::Kind::Tree, &mut old_buf).ok())
+            .map(|data| {
+                gix::objs::TreeRefIter::from_bytes(data, old.map_or(new.kind(), |o| o.kind()))
+                    .map_while(Result::ok)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut cursor = 0;
+        for entry in gix::objs::TreeRefIter::from_bytes(data, new.kind()) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    problems.push(Problem {
+                        id: new.to_string(),
+                        context: display(&prefix),
+                        problem: ObjectProblem::Corrupt(err.to_string()),
+                    });
+                    break;
+                }
+            };
+            let is_tree = entry.mode.is_tree();
+            while cursor < before.len()
+                && tree_order(
+                    before[cursor].filename,
+                    before[cursor].mode.is_tree(),
+                    entry.filename,
+                    is_tree,
+                ) == std::cmp::Ordering::Less
+            {
+                cursor += 1;
+            }
+            let same_name = before
+                .get(cursor)
+                .filter(|b| b.filename == entry.filename && b.mode.is_tree() == is_tree);
+            if same_name.is_some_and(|b| b.oid == entry.oid) {
+                continue;
+            }
+            let id = entry.oid.to_owned();
+            if is_tree {
+                let old_subtree = same_name.map(|b| b.oid.to_owned());
+                stack.push((join(&prefix, entry.filename), old_subtree, id));
+            } else {
+                visit(&Leaf {
+                    prefix: &prefix,
+                    name: entry.filename,
+                    id,
+                    mode: entry.mode,
+                });
+            }
+        }
+    }
+}
+
+/// Git's order of tree entries: by name, a subtree's name as if it ended in `/`.
+fn tree_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> std::cmp::Ordering {
+    let common = a.len().min(b.len());
+    let next = |name: &[u8], is_tree: bool| {
+        name.get(common)
+            .copied()
+            .unwrap_or(if is_tree { b'/' } else { 0 })
+    };
+    a[..common]
+        .cmp(&b[..common])
+        .then_with(|| next(a, a_is_tree).cmp(&next(b, b_is_tree)))
+}
+
 /// A path whose entry differs between two trees.
 #[derive(Clone, Debug)]
 pub(crate) struct Change {

@@ -1,0 +1,592 @@
+//! Scanning every blob of a repository's pack files once, by walking each pack's delta
+//! tree from the bases to the deltas on them (as `git index-pack` does) instead of reading
+//! object by object.
+//!
+//! In a pack most blobs are deltas against another version of the same file, in chains up
+//! to 50 deep. Read one at a time in history order, a blob costs the walk down its chain
+//! again unless the version it needs is still cached, and a cache holding a recent version
+//! of every file costs more memory than a scan may use. Walked from each base outwards,
+//! every blob is inflated once and every delta applied once, in any history.
+//!
+//! Only blobs are decoded; trees and commits are the history walk's. Whatever this cannot
+//! decode (a delta whose base is in another pack, a corrupt entry, an object over the size
+//! limit that other blobs are deltas of) is simply not marked scanned: the caller reads
+//! those blobs through gix, which reports what is wrong with them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+use gix::odb::pack::data::entry::Header;
+use gix::odb::pack::{data, index};
+use gix::ObjectId;
+use keyhound_core::{Scanner, Scratch};
+
+use crate::scan::{scan_content, Content, ScanOptions};
+
+/// No base: a full object, or a delta whose base could not be found.
+const NONE: u32 = u32::MAX;
+
+/// What scanning a packed blob found that is worth reporting.
+pub(crate) enum Report {
+    /// The blob was scanned and holds findings (some perhaps allowed inline).
+    Findings(Content),
+    /// The blob was deliberately not scanned: `too-large`, `lfs-pointer`.
+    NotScanned(&'static str),
+}
+
+/// One pack, after its blobs were scanned.
+struct ScannedPack {
+    index: index::File,
+    /// Per index position: 0 when the object was not scanned from this pack, else its size
+    /// plus one (saturating: sizes only feed the byte count).
+    scanned: Vec<AtomicU32>,
+}
+
+/// Every pack of a repository, scanned.
+pub(crate) struct PackScan {
+    packs: Vec<ScannedPack>,
+    /// The blobs with findings, and those deliberately not scanned.
+    pub(crate) reports: HashMap<ObjectId, Report>,
+}
+
+/// Whether a blob was read from a pack.
+pub(crate) enum Coverage {
+    /// Scanned, `bytes` long (its findings, if any, are in `reports`).
+    Scanned(u64),
+    /// Listed in `reports` as not scanned.
+    Reported,
+    /// Not read here: the caller must read it.
+    No,
+}
+
+impl PackScan {
+    /// Whether blob `id` was read from one of the packs.
+    pub(crate) fn coverage(&self, id: &ObjectId) -> Coverage {
+        if matches!(self.reports.get(id), Some(Report::NotScanned(_))) {
+            return Coverage::Reported;
+        }
+        for pack in &self.packs {
+            if let Some(position) = pack.index.lookup(id) {
+                let marker = pack.scanned[position as usize].load(Ordering::Relaxed);
+                if marker != 0 {
+                    return Coverage::Scanned(u64::from(marker - 1));
+                }
+            }
+        }
+        Coverage::No
+    }
+
+    /// Every blob scanned from a pack, with its size: for `--all-objects`.
+    pub(crate) fn scanned(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
+        self.packs.iter().flat_map(|pack| {
+            pack.scanned
+                .iter()
+                .enumerate()
+                .filter_map(move |(position, marker)| {
+                    let marker = marker.load(Ordering::Relaxed);
+                    (marker != 0).then(|| {
+                        let id = pack.index.oid_at_index(position as u32).to_owned();
+                        (id, u64::from(marker - 1))
+                    })
+                })
+        })
+    }
+}
+
+/// The pack index files in `objects/pack`, each with its data file.
+fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+        return Vec::new();
+    };
+    let mut packs: Vec<(PathBuf, PathBuf)> = dir
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
+        .map(|idx| (idx.clone(), idx.with_extension("pack")))
+        .filter(|(_, pack)| pack.is_file())
+        .collect();
+    packs.sort();
+    packs
+}
+
+/// Scans every blob in the packs of the object directory `objects` on `options.threads`
+/// threads. A pack that cannot be opened is skipped: its blobs are read through gix later.
+pub(crate) fn scan_packs(
+    objects: &Path,
+    hash: gix::hash::Kind,
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> PackScan {
+    let mut scan = PackScan {
+        packs: Vec::new(),
+        reports: HashMap::new(),
+    };
+    for (idx, pack) in pack_files(objects) {
+        let (Ok(index), Ok(data)) = (index::File::at(&idx, hash), data::File::at(&pack, hash))
+        else {
+            continue;
+        };
+        let tree = DeltaTree::build(&index, &data);
+        let scanned: Vec<AtomicU32> = (0..index.num_objects())
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        if let Some(progress) = &options.progress {
+            progress.discovered(tree.blob_count());
+        }
+        let next_root = AtomicUsize::new(0);
+        let reports = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..options.threads.max(1))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut worker =
+                            Worker::new(&tree, &data, &index, &scanned, scanner, options);
+                        loop {
+                            let next = next_root.fetch_add(1, Ordering::Relaxed);
+                            let Some(&root) = tree.blob_roots.get(next) else {
+                                break;
+                            };
+                            worker.scan_from(root);
+                        }
+                        worker.reports
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Vec<_>>()
+        });
+        scan.reports.extend(reports);
+        scan.packs.push(ScannedPack { index, scanned });
+    }
+    scan
+}
+
+/// A pack's objects in offset order, each with the object it is a delta of.
+struct DeltaTree {
+    /// Pack offsets, ascending.
+    offsets: Vec<u64>,
+    /// The index position of each object.
+    positions: Vec<u32>,
+    /// The deltas of object `i` are `children[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    children: Vec<u32>,
+    /// Full (non-delta) blobs: where decoding starts.
+    blob_roots: Vec<u32>,
+}
+
+impl DeltaTree {
+    fn build(index: &index::File, data: &data::File) -> DeltaTree {
+        let mut order: Vec<(u64, u32)> = (0..index.num_objects())
+            .map(|position| (index.pack_offset_at_index(position), position))
+            .collect();
+        order.sort_unstable();
+        let (offsets, positions): (Vec<u64>, Vec<u32>) = order.into_iter().unzip();
+        let at = |offset: u64| offsets.binary_search(&offset).ok().map(|i| i as u32);
+        let mut base = vec![NONE; offsets.len()];
+        let mut blob_roots = Vec::new();
+        for (i, &offset) in offsets.iter().enumerate() {
+            let Ok(entry) = data.entry(offset) else {
+                continue;
+            };
+            base[i] = match entry.header {
+                Header::Blob => {
+                    blob_roots.push(i as u32);
+                    NONE
+                }
+                Header::OfsDelta { base_distance } => entry
+                    .checked_base_pack_offset(base_distance)
+                    .and_then(at)
+                    .unwrap_or(NONE),
+                Header::RefDelta { base_id } => index
+                    .lookup(base_id)
+                    .and_then(|position| at(index.pack_offset_at_index(position)))
+                    .unwrap_or(NONE),
+                Header::Commit | Header::Tree | Header::Tag => NONE,
+            };
+        }
+        // Children lists in one array (compressed sparse rows): a count per base, then
+        // each delta placed in its base's slot.
+        let mut starts = vec![0u32; offsets.len() + 1];
+        for &b in base.iter().filter(|&&b| b != NONE) {
+            starts[b as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut fill = starts.clone();
+        let mut children = vec![0u32; starts[offsets.len()] as usize];
+        for (i, &b) in base.iter().enumerate().filter(|(_, &b)| b != NONE) {
+            children[fill[b as usize] as usize] = i as u32;
+            fill[b as usize] += 1;
+        }
+        DeltaTree {
+            offsets,
+            positions,
+            starts,
+            children,
+            blob_roots,
+        }
+    }
+
+    fn children(&self, node: u32) -> &[u32] {
+        let node = node as usize;
+        &self.children[self.starts[node] as usize..self.starts[node + 1] as usize]
+    }
+
+    /// How many objects are blobs: the full blobs and every delta under them. Deltas form
+    /// a forest (a delta has one base), so the walk ends even in a corrupt pack.
+    fn blob_count(&self) -> u64 {
+        let mut count = 0;
+        let mut stack = self.blob_roots.clone();
+        while let Some(node) = stack.pop() {
+            count += 1;
+            stack.extend_from_slice(self.children(node));
+        }
+        count
+    }
+}
+
+/// One scanning thread's state: buffers reused from blob to blob.
+struct Worker<'a> {
+    tree: &'a DeltaTree,
+    data: &'a data::File,
+    index: &'a index::File,
+    scanned: &'a [AtomicU32],
+    scanner: &'a Scanner,
+    options: &'a ScanOptions,
+    scratch: Scratch,
+    inflate: gix::zlib::Inflate,
+    /// The decoded object at each depth of the delta tree being walked.
+    levels: Vec<Vec<u8>>,
+    delta: Vec<u8>,
+    reports: Vec<(ObjectId, Report)>,
+}
+
+/// Why an object could not be decoded here; it is then read through gix instead.
+struct Undecodable;
+
+impl<'a> Worker<'a> {
+    fn new(
+        tree: &'a DeltaTree,
+        data: &'a data::File,
+        index: &'a index::File,
+        scanned: &'a [AtomicU32],
+        scanner: &'a Scanner,
+        options: &'a ScanOptions,
+    ) -> Self {
+        Worker {
+            tree,
+            data,
+            index,
+            scanned,
+            scanner,
+            options,
+            scratch: Scratch::new(),
+            inflate: gix::zlib::Inflate::default(),
+            levels: Vec::new(),
+            delta: Vec::new(),
+            reports: Vec::new(),
+        }
+    }
+
+    /// Decodes and scans the full blob `root` and every delta built on it, depth first, so
+    /// that each delta's base is still decoded one level up.
+    fn scan_from(&mut self, root: u32) {
+        let mut stack = vec![(root, 0usize)];
+        while let Some((node, depth)) = stack.pop() {
+            let deltas = self.tree.children(node);
+            let Ok(size) = self.decode(node, depth, !deltas.is_empty()) else {
+                // Neither this object nor the deltas on it can be decoded here.
+                continue;
+            };
+            let position = self.tree.positions[node as usize];
+            let id = self.index.oid_at_index(position).to_owned();
+            if size > self.options.max_blob_size {
+                self.reports.push((id, Report::NotScanned("too-large")));
+            } else {
+                self.scan(id, position, depth);
+            }
+            stack.extend(deltas.iter().map(|&delta| (delta, depth + 1)));
+        }
+    }
+
+    /// Decodes `node` into `levels[depth]` (its base is at `depth - 1`), returning its
+    /// size. An object over the size limit is only decoded when `needed` as a base.
+    fn decode(&mut self, node: u32, depth: usize, needed: bool) -> Result<u64, Undecodable> {
+        let limit = self.options.max_blob_size;
+        let entry = self
+            .data
+            .entry(self.tree.offsets[node as usize])
+            .map_err(|_| Undecodable)?;
+        if self.levels.len() <= depth {
+            self.levels.resize_with(depth + 1, Vec::new);
+        }
+        if depth == 0 {
+            let size = entry.decompressed_size;
+            if size > limit {
+                return if needed { Err(Undecodable) } else { Ok(size) };
+            }
+            inflate_into(self.data, &entry, &mut self.inflate, &mut self.levels[0])?;
+            return Ok(size);
+        }
+        // A delta's instructions are at most a little larger than what they build.
+        if entry.decompressed_size > limit.saturating_mul(2).saturating_add(1 << 20) {
+            return Err(Undecodable);
+        }
+        inflate_into(self.data, &entry, &mut self.inflate, &mut self.delta)?;
+        let (bases, rest) = self.levels.split_at_mut(depth);
+        let size = apply_delta(&bases[depth - 1], &self.delta, limit, &mut rest[0])?;
+        if size > limit && needed {
+            return Err(Undecodable);
+        }
+        Ok(size)
+    }
+
+    fn scan(&mut self, id: ObjectId, position: u32, depth: usize) {
+        let data = &self.levels[depth];
+        let Some(content) = scan_content(data, self.scanner, &mut self.scratch) else {
+            self.reports.push((id, Report::NotScanned("lfs-pointer")));
+            return;
+        };
+        if let Some(progress) = &self.options.progress {
+            progress.blob_done(data.len() as u64);
+        }
+        let marker = u32::try_from(data.len()).unwrap_or(u32::MAX - 1) + 1;
+        self.scanned[position as usize].store(marker, Ordering::Relaxed);
+        if !content.is_empty() {
+            self.reports.push((id, Report::Findings(content)));
+        }
+    }
+}
+
+/// Inflates a pack entry's data into `out`.
+fn inflate_into(
+    data: &data::File,
+    entry: &data::Entry,
+    inflate: &mut gix::zlib::Inflate,
+    out: &mut Vec<u8>,
+) -> Result<(), Undecodable> {
+    let size = usize::try_from(entry.decompressed_size).map_err(|_| Undecodable)?;
+    out.clear();
+    out.try_reserve_exact(size).map_err(|_| Undecodable)?;
+    out.resize(size, 0);
+    data.decompress_entry(entry, inflate, out)
+        .map(|_| ())
+        .map_err(|_| Undecodable)
+}
+
+/// Builds the object `delta` describes from `base` into `out` (git's delta format: the
+/// base's size, the result's size, then copy and insert instructions). Returns the
+/// result's size; over `limit`, nothing is built.
+fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<u64, Undecodable> {
+    let (base_size, delta) = varint(delta)?;
+    let (size, mut delta) = varint(delta)?;
+    if base_size != base.len() as u64 {
+        return Err(Undecodable);
+    }
+    out.clear();
+    if size > limit {
+        return Ok(size);
+    }
+    let size_usize = usize::try_from(size).map_err(|_| Undecodable)?;
+    out.try_reserve_exact(size_usize).map_err(|_| Undecodable)?;
+    while let Some((&op, rest)) = delta.split_first() {
+        delta = rest;
+        let chunk = if op & 0x80 != 0 {
+            // Copy from the base: the bits say which offset and size bytes follow.
+            let mut field = |bits: u8, shift_from: u8| -> Result<usize, Undecodable> {
+                let mut value = 0usize;
+                for i in 0..bits {
+                    if op & (1 << (shift_from + i)) != 0 {
+                        let (&byte, rest) = delta.split_first().ok_or(Undecodable)?;
+                        delta = rest;
+                        value |= usize::from(byte) << (8 * i);
+                    }
+                }
+                Ok(value)
+            };
+            let offset = field(4, 0)?;
+            let length = match field(3, 4)? {
+                0 => 0x10000,
+                length => length,
+            };
+            offset
+                .checked_add(length)
+                .and_then(|end| base.get(offset..end))
+                .ok_or(Undecodable)?
+        } else if op != 0 {
+            // Insert the next `op` bytes.
+            let (insert, rest) = delta.split_at_checked(usize::from(op)).ok_or(Undecodable)?;
+            delta = rest;
+            insert
+        } else {
+            return Err(Undecodable);
+        };
+        if out.len() + chunk.len() > size_usize {
+            return Err(Undecodable);
+        }
+        out.extend_from_slice(chunk);
+    }
+    if out.len() == size_usize {
+        Ok(size)
+    } else {
+        Err(Undecodable)
+    }
+}
+
+/// A size in a delta's header: little-endian groups of 7 bits, the high bit saying more
+/// follow.
+fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), Undecodable> {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let shift = 7 * i as u32;
+        if shift >= 64 {
+            break;
+        }
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok((value, &bytes[i + 1..]));
+        }
+    }
+    Err(Undecodable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Every blob of a packed repository is read from the pack, with its true size, and
+    /// the blob holding a key is reported: nothing is left to the slower path.
+    #[test]
+    fn every_packed_blob_is_scanned_from_the_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        let mut lines: Vec<String> = (0..300).map(|i| format!("line {i} of a file\n")).collect();
+        for version in 0..40 {
+            lines[version * 7] = format!("changed in version {version}\n");
+            if version == 25 {
+                lines[200] = "aws_access_key_id = AKIATDL6PABMCTNRC77F\n\
+                    aws_secret_access_key = 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\n"
+                    .into();
+            }
+            std::fs::write(root.join("file.txt"), lines.concat()).unwrap();
+            std::fs::write(
+                root.join(format!("other{}.txt", version % 3)),
+                format!("{version}\n"),
+            )
+            .unwrap();
+            git(root, &["add", "-A"]);
+            git(root, &["commit", "-q", "-m", &format!("v{version}")]);
+        }
+        git(root, &["repack", "-q", "-a", "-d", "-f"]);
+        let repo = crate::open(root).unwrap();
+        let options = ScanOptions {
+            max_blob_size: 1 << 20,
+            threads: 2,
+            progress: None,
+        };
+        let scan = scan_packs(
+            repo.objects.store_ref().path(),
+            repo.object_hash(),
+            &Scanner::default(),
+            &options,
+        );
+        let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
+        let blobs: Vec<(ObjectId, u64)> = listing
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split(' ');
+                let (id, kind, size) = (fields.next()?, fields.next()?, fields.next()?);
+                (kind == "blob").then(|| {
+                    (
+                        ObjectId::from_hex(id.as_bytes()).unwrap(),
+                        size.parse().unwrap(),
+                    )
+                })
+            })
+            .collect();
+        assert!(blobs.len() > 40, "{}", blobs.len());
+        for (id, size) in &blobs {
+            match scan.coverage(id) {
+                Coverage::Scanned(bytes) => assert_eq!(bytes, *size, "{id}"),
+                _ => panic!("{id} was not scanned from the pack"),
+            }
+        }
+        let with_findings = scan
+            .reports
+            .values()
+            .filter(|report| matches!(report, Report::Findings(content) if !content.is_empty()))
+            .count();
+        // The key is in versions 25 to 39 of file.txt: 15 blobs.
+        assert_eq!(with_findings, 15);
+        assert_eq!(scan.scanned().count(), blobs.len());
+    }
+
+    #[test]
+    fn deltas_copy_and_insert() {
+        let base = b"hello, delta world";
+        // base 18, result 12: copy 5 bytes from 0, insert "!!", copy 5 from 13.
+        let delta = [18, 12, 0x91, 0, 5, 2, b'!', b'!', 0x91, 13, 5];
+        let mut out = Vec::new();
+        assert_eq!(apply_delta(base, &delta, 1 << 20, &mut out).ok(), Some(12));
+        assert_eq!(out, b"hello!!world");
+    }
+
+    #[test]
+    fn malformed_deltas_are_refused() {
+        let base = b"0123456789";
+        let mut out = Vec::new();
+        for delta in [
+            &[11, 3, 0x91, 0, 3][..], // wrong base size
+            &[10, 3, 0x91, 8, 3][..], // copy past the base's end
+            &[10, 3, 5, b'a'][..],    // insert past the delta's end
+            &[10, 3, 0][..],          // reserved opcode
+            &[10, 4, 0x91, 0, 3][..], // result shorter than announced
+            &[10, 2, 0x91, 0, 3][..], // result longer than announced
+            &[10][..],                // truncated header
+            &[0xff; 12][..],          // endless size
+        ] {
+            assert!(
+                apply_delta(base, delta, 1 << 20, &mut out).is_err(),
+                "{delta:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn results_over_the_limit_are_not_built() {
+        let mut out = Vec::new();
+        assert_eq!(
+            apply_delta(b"ab", &[2, 100, 0x91, 0, 2], 10, &mut out).ok(),
+            Some(100)
+        );
+        assert!(out.is_empty());
+    }
+}
