@@ -18,10 +18,11 @@ use gix::ObjectId;
 use keyhound_core::Scanner;
 
 use crate::graph::Graph;
+use crate::object::read;
 use crate::object::{commit, CommitInfo, ObjectProblem};
-use crate::pack::{scan_packs, Coverage, PackScan, Report};
+use crate::pack::{Coverage, PackScan, Packs, Report, TreeReader};
 use crate::scan::{scan_targets, NotScanned, Outcome, Progress, ScanOptions, Target};
-use crate::tree::{self, display, Problem};
+use crate::tree::{self, display, Problem, Trees};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.
@@ -33,7 +34,6 @@ pub fn history(
 ) -> Outcome {
     let mut problems = Vec::new();
     let tips = tips(repo, &mut problems);
-    let graph = Graph::read(repo, &tips, &mut problems);
     let objects = repo.objects.store_ref().path().to_owned();
     let hash = repo.object_hash();
     // The walk keeps this thread busy: the packs get the other threads asked for.
@@ -41,13 +41,19 @@ pub fn history(
         threads: options.threads.saturating_sub(1).max(1),
         ..options.clone()
     };
-    let (introduced, mut packs) = std::thread::scope(|scope| {
-        let packs = scope.spawn(|| scan_packs(&objects, hash, scanner, &pack_options));
-        let introduced = Introduced::walk(repo, &graph, &mut problems);
-        let packs = packs
+    let packs = Packs::open(&objects, hash);
+    let (graph, introduced, mut packs) = std::thread::scope(|scope| {
+        let scan = scope.spawn(|| packs.scan_blobs(scanner, &pack_options));
+        let graph = Graph::read(repo, &tips, &mut problems);
+        let mut trees = WalkTrees {
+            repo,
+            packs: TreeReader::new(&packs, WALK_CACHE_BYTES),
+        };
+        let introduced = Introduced::walk(&mut trees, &graph, &mut problems);
+        let scan = scan
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (introduced, packs)
+        (graph, introduced, scan)
     });
     let mut outcome = Outcome {
         commits: graph.len() as u64,
@@ -102,7 +108,7 @@ impl Introduced {
     /// changed and no earlier commit held, it introduced. A commit without a parent in
     /// the graph (a root, a shallow clone's edge) introduces everything it holds that is
     /// new.
-    fn walk(repo: &gix::Repository, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
+    fn walk(trees: &mut impl Trees, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
         let mut found = Introduced {
             entries: Vec::new(),
             paths: Vec::new(),
@@ -115,7 +121,7 @@ impl Introduced {
                 .first()
                 .map(|&parent| graph.trees[parent as usize]);
             let new = graph.trees[commit as usize];
-            tree::walk_changes(repo, old, new, problems, |leaf| {
+            tree::walk_changes(trees, old, new, problems, |leaf| {
                 if !found.seen.insert(leaf.id) {
                     return;
                 }
@@ -139,6 +145,26 @@ impl Introduced {
             });
         }
         found
+    }
+}
+
+/// Decoded trees the walk keeps: each version of a directory is usually a delta on the
+/// version before or after it, which is then still here.
+const WALK_CACHE_BYTES: usize = 32 << 20;
+
+/// The walk's trees: from the packs where they are, else through gix (loose objects,
+/// alternates, and anything the packs' reader cannot decode, which gix then explains).
+struct WalkTrees<'r, 'p> {
+    repo: &'r gix::Repository,
+    packs: TreeReader<'p>,
+}
+
+impl Trees for WalkTrees<'_, '_> {
+    fn read<'b>(&mut self, id: &ObjectId, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ObjectProblem> {
+        if self.packs.read(id, buf).is_some() {
+            return Ok(buf.as_slice());
+        }
+        read(self.repo, id, gix::object::Kind::Tree, buf)
     }
 }
 
@@ -185,7 +211,7 @@ impl<'r> Authors<'r> {
 /// that introduced its blob, and returns the entries no pack held, to be read.
 fn attribute(
     introduced: &Introduced,
-    packs: &mut PackScan,
+    packs: &mut PackScan<'_>,
     authors: &mut Authors<'_>,
     outcome: &mut Outcome,
 ) -> Vec<Target> {
@@ -235,7 +261,11 @@ fn attribute(
 const UNREACHABLE: &str = "(unreachable)";
 
 /// Adds the blobs the packs held that history does not reach, in id order.
-fn unreachable_packed_blobs(introduced: &Introduced, packs: &mut PackScan, outcome: &mut Outcome) {
+fn unreachable_packed_blobs(
+    introduced: &Introduced,
+    packs: &mut PackScan<'_>,
+    outcome: &mut Outcome,
+) {
     let mut scanned: Vec<(ObjectId, u64)> = packs
         .scanned()
         .filter(|(id, _)| !introduced.seen.contains(id))
@@ -332,7 +362,7 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
 fn unreachable_loose_blobs(
     repo: &gix::Repository,
     seen: &gix::hashtable::HashSet<ObjectId>,
-    packs: &PackScan,
+    packs: &PackScan<'_>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Target> {
     let mut targets = Vec::new();

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
+use gix::odb::pack::cache::lru::MemoryCappedHashmap;
+use gix::odb::pack::cache::DecodeEntry;
 use gix::odb::pack::data::entry::Header;
 use gix::odb::pack::{data, index};
 use gix::ObjectId;
@@ -35,17 +37,24 @@ pub(crate) enum Report {
     NotScanned(&'static str),
 }
 
-/// One pack, after its blobs were scanned.
-struct ScannedPack {
+/// One pack file, its index, and its delta tree.
+struct Pack {
     index: index::File,
+    data: data::File,
+    tree: DeltaTree,
     /// Per index position: 0 when the object was not scanned from this pack, else its size
     /// plus one (saturating: sizes only feed the byte count).
     scanned: Vec<AtomicU32>,
 }
 
-/// Every pack of a repository, scanned.
-pub(crate) struct PackScan {
-    packs: Vec<ScannedPack>,
+/// Every pack of a repository, opened, its delta trees built.
+pub(crate) struct Packs {
+    packs: Vec<Pack>,
+}
+
+/// What scanning the packs' blobs found.
+pub(crate) struct PackScan<'p> {
+    packs: &'p Packs,
     /// The blobs with findings, and those deliberately not scanned.
     pub(crate) reports: HashMap<ObjectId, Report>,
 }
@@ -60,13 +69,13 @@ pub(crate) enum Coverage {
     No,
 }
 
-impl PackScan {
+impl PackScan<'_> {
     /// Whether blob `id` was read from one of the packs.
     pub(crate) fn coverage(&self, id: &ObjectId) -> Coverage {
         if matches!(self.reports.get(id), Some(Report::NotScanned(_))) {
             return Coverage::Reported;
         }
-        for pack in &self.packs {
+        for pack in &self.packs.packs {
             if let Some(position) = pack.index.lookup(id) {
                 let marker = pack.scanned[position as usize].load(Ordering::Relaxed);
                 if marker != 0 {
@@ -79,7 +88,7 @@ impl PackScan {
 
     /// Every blob scanned from a pack, with its size: for `--all-objects`.
     pub(crate) fn scanned(&self) -> impl Iterator<Item = (ObjectId, u64)> + '_ {
-        self.packs.iter().flat_map(|pack| {
+        self.packs.packs.iter().flat_map(|pack| {
             pack.scanned
                 .iter()
                 .enumerate()
@@ -109,61 +118,78 @@ fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
     packs
 }
 
-/// Scans every blob in the packs of the object directory `objects` on `options.threads`
-/// threads. A pack that cannot be opened is skipped: its blobs are read through gix later.
-pub(crate) fn scan_packs(
-    objects: &Path,
-    hash: gix::hash::Kind,
-    scanner: &Scanner,
-    options: &ScanOptions,
-) -> PackScan {
-    let mut scan = PackScan {
-        packs: Vec::new(),
-        reports: HashMap::new(),
-    };
-    for (idx, pack) in pack_files(objects) {
-        let (Ok(index), Ok(data)) = (index::File::at(&idx, hash), data::File::at(&pack, hash))
-        else {
-            continue;
-        };
-        let tree = DeltaTree::build(&index, &data);
-        let scanned: Vec<AtomicU32> = (0..index.num_objects())
-            .map(|_| AtomicU32::new(0))
+impl Packs {
+    /// Opens the packs of the object directory `objects`. A pack that cannot be opened is
+    /// left out: its objects are read through gix instead.
+    pub(crate) fn open(objects: &Path, hash: gix::hash::Kind) -> Packs {
+        let packs = pack_files(objects)
+            .into_iter()
+            .filter_map(|(idx, pack)| {
+                let index = index::File::at(&idx, hash).ok()?;
+                let data = data::File::at(&pack, hash).ok()?;
+                let tree = DeltaTree::build(&index, &data);
+                let scanned = (0..index.num_objects())
+                    .map(|_| AtomicU32::new(0))
+                    .collect();
+                Some(Pack {
+                    index,
+                    data,
+                    tree,
+                    scanned,
+                })
+            })
             .collect();
-        if let Some(progress) = &options.progress {
-            progress.discovered(tree.blob_count());
-        }
-        let next_root = AtomicUsize::new(0);
-        let reports = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..options.threads.max(1))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut worker =
-                            Worker::new(&tree, &data, &index, &scanned, scanner, options);
-                        loop {
-                            let next = next_root.fetch_add(1, Ordering::Relaxed);
-                            let Some(&root) = tree.blob_roots.get(next) else {
-                                break;
-                            };
-                            worker.scan_from(root);
-                        }
-                        worker.reports
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect::<Vec<_>>()
-        });
-        scan.reports.extend(reports);
-        scan.packs.push(ScannedPack { index, scanned });
+        Packs { packs }
     }
-    scan
+
+    /// Scans every blob in the packs on `options.threads` threads.
+    pub(crate) fn scan_blobs(&self, scanner: &Scanner, options: &ScanOptions) -> PackScan<'_> {
+        if let Some(progress) = &options.progress {
+            progress.discovered(self.packs.iter().map(|p| p.tree.blob_count()).sum());
+        }
+        let mut reports = HashMap::new();
+        for pack in &self.packs {
+            let next_root = AtomicUsize::new(0);
+            let found = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..options.threads.max(1))
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut worker = Worker::new(pack, scanner, options);
+                            loop {
+                                let next = next_root.fetch_add(1, Ordering::Relaxed);
+                                let Some(&root) = pack.tree.blob_roots.get(next) else {
+                                    break;
+                                };
+                                worker.scan_from(root);
+                            }
+                            worker.reports
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| {
+                        worker
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            reports.extend(found);
+        }
+        PackScan {
+            packs: self,
+            reports,
+        }
+    }
+
+    /// Where object `id` is: its pack and its node in that pack's delta tree.
+    fn locate(&self, id: &ObjectId) -> Option<(usize, u32)> {
+        self.packs.iter().enumerate().find_map(|(p, pack)| {
+            let position = pack.index.lookup(id)?;
+            Some((p, pack.tree.node_of[position as usize]))
+        })
+    }
 }
 
 /// A pack's objects in offset order, each with the object it is a delta of.
@@ -172,6 +198,10 @@ struct DeltaTree {
     offsets: Vec<u64>,
     /// The index position of each object.
     positions: Vec<u32>,
+    /// The object at each index position.
+    node_of: Vec<u32>,
+    /// The object each object is a delta of ([`NONE`] for a full object).
+    base: Vec<u32>,
     /// The deltas of object `i` are `children[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
     children: Vec<u32>,
@@ -224,9 +254,15 @@ impl DeltaTree {
             children[fill[b as usize] as usize] = i as u32;
             fill[b as usize] += 1;
         }
+        let mut node_of = vec![0u32; positions.len()];
+        for (node, &position) in positions.iter().enumerate() {
+            node_of[position as usize] = node as u32;
+        }
         DeltaTree {
             offsets,
             positions,
+            node_of,
+            base,
             starts,
             children,
             blob_roots,
@@ -253,10 +289,7 @@ impl DeltaTree {
 
 /// One scanning thread's state: buffers reused from blob to blob.
 struct Worker<'a> {
-    tree: &'a DeltaTree,
-    data: &'a data::File,
-    index: &'a index::File,
-    scanned: &'a [AtomicU32],
+    pack: &'a Pack,
     scanner: &'a Scanner,
     options: &'a ScanOptions,
     scratch: Scratch,
@@ -271,19 +304,9 @@ struct Worker<'a> {
 struct Undecodable;
 
 impl<'a> Worker<'a> {
-    fn new(
-        tree: &'a DeltaTree,
-        data: &'a data::File,
-        index: &'a index::File,
-        scanned: &'a [AtomicU32],
-        scanner: &'a Scanner,
-        options: &'a ScanOptions,
-    ) -> Self {
+    fn new(pack: &'a Pack, scanner: &'a Scanner, options: &'a ScanOptions) -> Self {
         Worker {
-            tree,
-            data,
-            index,
-            scanned,
+            pack,
             scanner,
             options,
             scratch: Scratch::new(),
@@ -299,13 +322,13 @@ impl<'a> Worker<'a> {
     fn scan_from(&mut self, root: u32) {
         let mut stack = vec![(root, 0usize)];
         while let Some((node, depth)) = stack.pop() {
-            let deltas = self.tree.children(node);
+            let deltas = self.pack.tree.children(node);
             let Ok(size) = self.decode(node, depth, !deltas.is_empty()) else {
                 // Neither this object nor the deltas on it can be decoded here.
                 continue;
             };
-            let position = self.tree.positions[node as usize];
-            let id = self.index.oid_at_index(position).to_owned();
+            let position = self.pack.tree.positions[node as usize];
+            let id = self.pack.index.oid_at_index(position).to_owned();
             if size > self.options.max_blob_size {
                 self.reports.push((id, Report::NotScanned("too-large")));
             } else {
@@ -320,8 +343,9 @@ impl<'a> Worker<'a> {
     fn decode(&mut self, node: u32, depth: usize, needed: bool) -> Result<u64, Undecodable> {
         let limit = self.options.max_blob_size;
         let entry = self
+            .pack
             .data
-            .entry(self.tree.offsets[node as usize])
+            .entry(self.pack.tree.offsets[node as usize])
             .map_err(|_| Undecodable)?;
         if self.levels.len() <= depth {
             self.levels.resize_with(depth + 1, Vec::new);
@@ -331,14 +355,19 @@ impl<'a> Worker<'a> {
             if size > limit {
                 return if needed { Err(Undecodable) } else { Ok(size) };
             }
-            inflate_into(self.data, &entry, &mut self.inflate, &mut self.levels[0])?;
+            inflate_into(
+                &self.pack.data,
+                &entry,
+                &mut self.inflate,
+                &mut self.levels[0],
+            )?;
             return Ok(size);
         }
         // A delta's instructions are at most a little larger than what they build.
         if entry.decompressed_size > limit.saturating_mul(2).saturating_add(1 << 20) {
             return Err(Undecodable);
         }
-        inflate_into(self.data, &entry, &mut self.inflate, &mut self.delta)?;
+        inflate_into(&self.pack.data, &entry, &mut self.inflate, &mut self.delta)?;
         let (bases, rest) = self.levels.split_at_mut(depth);
         let size = apply_delta(&bases[depth - 1], &self.delta, limit, &mut rest[0])?;
         if size > limit && needed {
@@ -357,10 +386,114 @@ impl<'a> Worker<'a> {
             progress.blob_done(data.len() as u64);
         }
         let marker = u32::try_from(data.len()).unwrap_or(u32::MAX - 1) + 1;
-        self.scanned[position as usize].store(marker, Ordering::Relaxed);
+        self.pack.scanned[position as usize].store(marker, Ordering::Relaxed);
         if !content.is_empty() {
             self.reports.push((id, Report::Findings(content)));
         }
+    }
+}
+
+/// The largest tree the walk decodes from a pack itself (larger ones, real or claimed by
+/// a corrupt header, are left to gix).
+const MAX_TREE: u64 = 256 << 20;
+
+/// How many tree locations a [`TreeReader`] remembers before it starts over.
+const LOCATED: usize = 1 << 16;
+
+/// Reads trees from the packs for the history walk, caching every object decoded on the
+/// way down a delta chain. gix caches only the object asked for, so reading the versions
+/// of a tree in the order opposite to the pack's (git makes the newest version the base,
+/// fast-import the oldest) walks the whole chain again for every version; here a chain
+/// is walked once, whichever way history is read.
+pub(crate) struct TreeReader<'p> {
+    packs: &'p Packs,
+    cache: MemoryCappedHashmap,
+    /// Where recently read trees are: a commit's old trees are its parent's new ones,
+    /// found here without a search of the pack index.
+    located: gix::hashtable::HashMap<ObjectId, (usize, u32)>,
+    inflate: gix::zlib::Inflate,
+    chain: Vec<u32>,
+    delta: Vec<u8>,
+    spare: Vec<u8>,
+}
+
+impl<'p> TreeReader<'p> {
+    /// A reader holding up to `cache_bytes` of decoded trees.
+    pub(crate) fn new(packs: &'p Packs, cache_bytes: usize) -> Self {
+        TreeReader {
+            packs,
+            cache: MemoryCappedHashmap::new(cache_bytes),
+            located: Default::default(),
+            inflate: gix::zlib::Inflate::default(),
+            chain: Vec::new(),
+            delta: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Reads tree `id` into `out`. `None` when no pack holds it as a tree this reader can
+    /// decode: the caller then asks gix, which says what is wrong, if anything.
+    pub(crate) fn read(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Option<()> {
+        let (p, node) = match self.located.get(id) {
+            Some(&found) => found,
+            None => {
+                let found = self.packs.locate(id)?;
+                if self.located.len() >= LOCATED {
+                    self.located.clear();
+                }
+                self.located.insert(*id, found);
+                found
+            }
+        };
+        let pack = &self.packs.packs[p];
+        let key = |node: u32| (p as u32, pack.tree.offsets[node as usize]);
+        // Up the chain to an object already decoded, or to the full object at its end.
+        self.chain.clear();
+        let mut cursor = node;
+        let mut kind = loop {
+            let (pack_id, offset) = key(cursor);
+            if let Some((kind, _)) = self.cache.get(pack_id, offset, out) {
+                break Some(kind);
+            }
+            self.chain.push(cursor);
+            let base = pack.tree.base[cursor as usize];
+            if base == NONE || self.chain.len() > pack.tree.offsets.len() {
+                break None;
+            }
+            cursor = base;
+        };
+        if kind.is_none() {
+            let root = self.chain.pop()?;
+            let entry = pack.data.entry(pack.tree.offsets[root as usize]).ok()?;
+            if entry.decompressed_size > MAX_TREE {
+                return None;
+            }
+            // A delta whose base is missing has no kind: not decodable here.
+            let root_kind = entry.header.as_kind()?;
+            inflate_into(&pack.data, &entry, &mut self.inflate, out).ok()?;
+            let (pack_id, offset) = key(root);
+            self.cache.put(pack_id, offset, out, root_kind, 0);
+            kind = Some(root_kind);
+        }
+        if kind != Some(gix::object::Kind::Tree) {
+            return None;
+        }
+        // Down the chain, each delta applied to the object before it.
+        while let Some(node) = self.chain.pop() {
+            let entry = pack.data.entry(pack.tree.offsets[node as usize]).ok()?;
+            if entry.decompressed_size > MAX_TREE {
+                return None;
+            }
+            inflate_into(&pack.data, &entry, &mut self.inflate, &mut self.delta).ok()?;
+            match apply_delta(out, &self.delta, MAX_TREE, &mut self.spare) {
+                Ok(size) if size <= MAX_TREE => std::mem::swap(out, &mut self.spare),
+                _ => return None,
+            }
+            let (pack_id, offset) = key(node);
+            self.cache
+                .put(pack_id, offset, out, gix::object::Kind::Tree, 0);
+        }
+        Some(())
     }
 }
 
@@ -481,6 +614,67 @@ mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Trees read from the packs are the bytes gix reads, in either order of history and
+    /// whatever the cache holds; what is not a tree is left to gix.
+    #[test]
+    fn trees_read_from_the_packs_are_what_gix_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for version in 0..60 {
+            let sub = root.join(format!("dir{}", version % 4));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(
+                sub.join(format!("f{}.txt", version % 9)),
+                format!("{version}\n"),
+            )
+            .unwrap();
+            std::fs::write(
+                root.join(format!("top{}.txt", version % 5)),
+                format!("{version}\n"),
+            )
+            .unwrap();
+            git(root, &["add", "-A"]);
+            git(root, &["commit", "-q", "-m", &format!("v{version}")]);
+        }
+        git(root, &["repack", "-q", "-a", "-d", "-f", "--depth=20"]);
+        let repo = crate::open(root).unwrap();
+        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
+        let ids = |kind: &str| -> Vec<ObjectId> {
+            listing
+                .lines()
+                .filter(|line| line.split(' ').nth(1) == Some(kind))
+                .map(|line| ObjectId::from_hex(&line.as_bytes()[..40]).unwrap())
+                .collect()
+        };
+        let mut trees = ids("tree");
+        assert!(trees.len() > 100, "{}", trees.len());
+        for cache in [1 << 20, 1] {
+            for reversed in [false, true] {
+                if reversed {
+                    trees.reverse();
+                }
+                let mut reader = TreeReader::new(&packs, cache);
+                for id in &trees {
+                    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+                    assert!(reader.read(id, &mut ours).is_some(), "{id}");
+                    let expected =
+                        crate::object::read(&repo, id, gix::object::Kind::Tree, &mut theirs)
+                            .unwrap();
+                    assert_eq!(ours, expected, "{id}");
+                }
+            }
+        }
+        let mut reader = TreeReader::new(&packs, 1 << 20);
+        for id in ids("blob").iter().chain(&ids("commit")) {
+            assert!(
+                reader.read(id, &mut Vec::new()).is_none(),
+                "{id} is not a tree"
+            );
+        }
+    }
+
     /// Every blob of a packed repository is read from the pack, with its true size, and
     /// the blob holding a key is reported: nothing is left to the slower path.
     #[test]
@@ -512,12 +706,8 @@ mod tests {
             threads: 2,
             progress: None,
         };
-        let scan = scan_packs(
-            repo.objects.store_ref().path(),
-            repo.object_hash(),
-            &Scanner::default(),
-            &options,
-        );
+        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let scan = packs.scan_blobs(&Scanner::default(), &options);
         let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
         let blobs: Vec<(ObjectId, u64)> = listing
             .lines()

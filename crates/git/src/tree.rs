@@ -2,6 +2,7 @@
 //! between two trees (skipping subtrees that did not change). Never a blob diff: what a
 //! change adds is decided by scanning, not by diffing lines.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use gix::objs::tree::EntryMode;
@@ -140,19 +141,20 @@ pub(crate) fn walk(
 /// matched in git's tree order; an entry that cannot be matched (a tree not in that order)
 /// is visited, so a visit never depends on the order being right.
 pub(crate) fn walk_changes(
-    repo: &gix::Repository,
+    trees: &mut impl Trees,
     old: Option<ObjectId>,
     new: ObjectId,
     problems: &mut Vec<Problem>,
     mut visit: impl FnMut(&Leaf<'_>),
 ) {
+    let hash_len = new.kind().len_in_bytes();
     let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
     let mut stack = vec![(Vec::new(), old, new)];
     while let Some((prefix, old, new)) = stack.pop() {
         if old == Some(new) {
             continue;
         }
-        let data = match read(repo, &new, gix::object::Kind::Tree, &mut new_buf) {
+        let after = match trees.read(&new, &mut new_buf) {
             Ok(data) => data,
             Err(err) => {
                 problems.push(Problem {
@@ -165,52 +167,60 @@ pub(crate) fn walk_changes(
         };
         // The old tree was read when its own commit was walked: a problem with it is
         // already reported, and without it every entry counts as changed.
-        let before: Vec<gix::objs::tree::EntryRef<'_>> = old
-            .and_then(|old| read(repo, &old, gix::object::Kind::Tree, &mut old_buf).ok())
-            .map(|data| {
-                gix::objs::TreeRefIter::from_bytes(data, old.map_or(new.kind(), |o| o.kind()))
-                    .map_while(Result::ok)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut cursor = 0;
-        for entry in gix::objs::TreeRefIter::from_bytes(data, new.kind()) {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    problems.push(Problem {
-                        id: new.to_string(),
-                        context: display(&prefix),
-                        problem: ObjectProblem::Corrupt(err.to_string()),
-                    });
-                    break;
-                }
+        let before: &[u8] = match old {
+            Some(old) => trees.read(&old, &mut old_buf).unwrap_or_default(),
+            None => &[],
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < after.len() {
+            let Some(entry) = RawEntry::at(&after[i..], hash_len) else {
+                problems.push(Problem {
+                    id: new.to_string(),
+                    context: display(&prefix),
+                    problem: ObjectProblem::Corrupt("malformed tree entry".into()),
+                });
+                break;
             };
-            let is_tree = entry.mode.is_tree();
-            while cursor < before.len()
-                && tree_order(
-                    before[cursor].filename,
-                    before[cursor].mode.is_tree(),
-                    entry.filename,
-                    is_tree,
-                ) == std::cmp::Ordering::Less
-            {
-                cursor += 1;
-            }
-            let same_name = before
-                .get(cursor)
-                .filter(|b| b.filename == entry.filename && b.mode.is_tree() == is_tree);
-            if same_name.is_some_and(|b| b.oid == entry.oid) {
+            let bytes = &after[i..i + entry.len];
+            i += entry.len;
+            // Most entries are the same bytes in both trees: one comparison skips them.
+            if before.get(j..j + entry.len) == Some(bytes) {
+                j += entry.len;
                 continue;
             }
-            let id = entry.oid.to_owned();
-            if is_tree {
-                let old_subtree = same_name.map(|b| b.oid.to_owned());
-                stack.push((join(&prefix, entry.filename), old_subtree, id));
+            // Entries of the old tree ordered before this one are gone: passed over.
+            let mut same_name = None;
+            while let Some(gone) = RawEntry::at(&before[j..], hash_len) {
+                match tree_order(
+                    gone.name,
+                    gone.mode.is_tree(),
+                    entry.name,
+                    entry.mode.is_tree(),
+                ) {
+                    Ordering::Less => j += gone.len,
+                    Ordering::Equal => {
+                        j += gone.len;
+                        same_name = Some(gone);
+                        break;
+                    }
+                    Ordering::Greater => break,
+                }
+            }
+            if same_name.as_ref().is_some_and(|old| old.id == entry.id) {
+                continue;
+            }
+            let Ok(id) = gix::hash::oid::try_from_bytes(entry.id).map(ToOwned::to_owned) else {
+                continue;
+            };
+            if entry.mode.is_tree() {
+                let old_subtree = same_name
+                    .and_then(|old| gix::hash::oid::try_from_bytes(old.id).ok())
+                    .map(ToOwned::to_owned);
+                stack.push((join(&prefix, entry.name), old_subtree, id));
             } else {
                 visit(&Leaf {
                     prefix: &prefix,
-                    name: entry.filename,
+                    name: entry.name,
                     id,
                     mode: entry.mode,
                 });
@@ -219,8 +229,31 @@ pub(crate) fn walk_changes(
     }
 }
 
+/// One entry at the start of a tree's bytes: `<octal mode> <name>\0<id>`.
+struct RawEntry<'a> {
+    mode: EntryMode,
+    name: &'a [u8],
+    id: &'a [u8],
+    /// The bytes the entry takes.
+    len: usize,
+}
+
+impl<'a> RawEntry<'a> {
+    fn at(data: &'a [u8], hash_len: usize) -> Option<RawEntry<'a>> {
+        let space = data.iter().take(8).position(|&b| b == b' ')?;
+        let nul = space + 1 + memchr::memchr(0, &data[space + 1..])?;
+        let len = nul + 1 + hash_len;
+        Some(RawEntry {
+            mode: EntryMode::from_bytes(&data[..space])?,
+            name: &data[space + 1..nul],
+            id: data.get(nul + 1..len)?,
+            len,
+        })
+    }
+}
+
 /// Git's order of tree entries: by name, a subtree's name as if it ended in `/`.
-fn tree_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> std::cmp::Ordering {
+fn tree_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> Ordering {
     let common = a.len().min(b.len());
     let next = |name: &[u8], is_tree: bool| {
         name.get(common)
@@ -230,6 +263,12 @@ fn tree_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> std::cmp:
     a[..common]
         .cmp(&b[..common])
         .then_with(|| next(a, a_is_tree).cmp(&next(b, b_is_tree)))
+}
+
+/// Where [`walk_changes`] reads trees from.
+pub(crate) trait Trees {
+    /// Reads tree `id` into `buf`.
+    fn read<'b>(&mut self, id: &ObjectId, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ObjectProblem>;
 }
 
 /// A path whose entry differs between two trees.
