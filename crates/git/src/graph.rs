@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
-use crate::object::{commit, read, Commit, ObjectProblem};
+use crate::object::{commit, Commit, ObjectProblem, ReadObject};
 use crate::tree::Problem;
 
 /// The commits reachable from some tips, kept small: ids, trees and parents only (a
@@ -28,6 +28,7 @@ impl Graph {
     /// a problem.
     pub(crate) fn read(
         repo: &gix::Repository,
+        objects: &mut impl ReadObject,
         tips: &[ObjectId],
         problems: &mut Vec<Problem>,
     ) -> Graph {
@@ -41,7 +42,7 @@ impl Graph {
             if index.contains_key(&id) {
                 continue;
             }
-            match links(repo, &id, &mut buf) {
+            match links(objects, &id, &mut buf) {
                 Ok((tree, parents)) => {
                     index.insert(id, ids.len() as u32);
                     ids.push(id);
@@ -122,11 +123,11 @@ impl Graph {
 
 /// A commit's tree and parents, without decoding the rest.
 fn links(
-    repo: &gix::Repository,
+    objects: &mut impl ReadObject,
     id: &ObjectId,
     buf: &mut Vec<u8>,
 ) -> Result<(ObjectId, Vec<ObjectId>), ObjectProblem> {
-    let data = read(repo, id, gix::object::Kind::Commit, buf)?;
+    let data = objects.read_object(id, gix::object::Kind::Commit, buf)?;
     let decoded = gix::objs::CommitRefIter::from_bytes(data, id.kind());
     let tree = decoded
         .clone()

@@ -18,11 +18,10 @@ use gix::ObjectId;
 use keyhound_core::Scanner;
 
 use crate::graph::Graph;
-use crate::object::read;
-use crate::object::{commit, CommitInfo, ObjectProblem};
-use crate::pack::{Coverage, PackScan, Packs, Report, TreeReader};
+use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
+use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::scan::{scan_targets, NotScanned, Outcome, Progress, ScanOptions, Target};
-use crate::tree::{self, display, Problem, Trees};
+use crate::tree::{self, display, Problem};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.
@@ -44,12 +43,12 @@ pub fn history(
     let packs = Packs::open(&objects, hash);
     let (graph, introduced, mut packs) = std::thread::scope(|scope| {
         let scan = scope.spawn(|| packs.scan_blobs(scanner, &pack_options));
-        let graph = Graph::read(repo, &tips, &mut problems);
-        let mut trees = WalkTrees {
+        let mut objects = PackedFirst {
             repo,
-            packs: TreeReader::new(&packs, WALK_CACHE_BYTES),
+            packs: PackReader::new(&packs, WALK_CACHE_BYTES),
         };
-        let introduced = Introduced::walk(&mut trees, &graph, &mut problems);
+        let graph = Graph::read(repo, &mut objects, &tips, &mut problems);
+        let introduced = Introduced::walk(&mut objects, &graph, &mut problems);
         let scan = scan
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -108,7 +107,7 @@ impl Introduced {
     /// changed and no earlier commit held, it introduced. A commit without a parent in
     /// the graph (a root, a shallow clone's edge) introduces everything it holds that is
     /// new.
-    fn walk(trees: &mut impl Trees, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
+    fn walk(trees: &mut impl ReadObject, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
         let mut found = Introduced {
             entries: Vec::new(),
             paths: Vec::new(),
@@ -150,21 +149,27 @@ impl Introduced {
 
 /// Decoded trees the walk keeps: each version of a directory is usually a delta on the
 /// version before or after it, which is then still here.
-const WALK_CACHE_BYTES: usize = 32 << 20;
+const WALK_CACHE_BYTES: usize = 16 << 20;
 
-/// The walk's trees: from the packs where they are, else through gix (loose objects,
-/// alternates, and anything the packs' reader cannot decode, which gix then explains).
-struct WalkTrees<'r, 'p> {
+/// The walk's commits and trees: from the packs where they are, else through gix (loose
+/// objects, alternates, and anything the packs' reader cannot decode, which gix then
+/// explains).
+struct PackedFirst<'r, 'p> {
     repo: &'r gix::Repository,
-    packs: TreeReader<'p>,
+    packs: PackReader<'p>,
 }
 
-impl Trees for WalkTrees<'_, '_> {
-    fn read<'b>(&mut self, id: &ObjectId, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ObjectProblem> {
-        if self.packs.read(id, buf).is_some() {
+impl ReadObject for PackedFirst<'_, '_> {
+    fn read_object<'b>(
+        &mut self,
+        id: &ObjectId,
+        kind: gix::object::Kind,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], ObjectProblem> {
+        if self.packs.read(id, kind, buf).is_some() {
             return Ok(buf.as_slice());
         }
-        read(self.repo, id, gix::object::Kind::Tree, buf)
+        read(self.repo, id, kind, buf)
     }
 }
 

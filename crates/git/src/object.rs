@@ -40,6 +40,28 @@ pub(crate) fn read<'b>(
     }
 }
 
+/// Something objects can be read from: the repository, or the packs read directly first.
+pub(crate) trait ReadObject {
+    /// Reads object `id` into `buf`, expecting `kind`.
+    fn read_object<'b>(
+        &mut self,
+        id: &ObjectId,
+        kind: gix::object::Kind,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], ObjectProblem>;
+}
+
+impl ReadObject for &gix::Repository {
+    fn read_object<'b>(
+        &mut self,
+        id: &ObjectId,
+        kind: gix::object::Kind,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], ObjectProblem> {
+        read(self, id, kind, buf)
+    }
+}
+
 fn kind_name(kind: gix::object::Kind) -> &'static str {
     match kind {
         gix::object::Kind::Blob => "blob",

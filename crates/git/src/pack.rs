@@ -13,9 +13,11 @@
 //! limit that other blobs are deltas of) is simply not marked scanned: the caller reads
 //! those blobs through gix, which reports what is wrong with them.
 
+use std::cmp::Ordering as Order;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use gix::odb::pack::cache::lru::MemoryCappedHashmap;
 use gix::odb::pack::cache::DecodeEntry;
@@ -37,10 +39,89 @@ pub(crate) enum Report {
     NotScanned(&'static str),
 }
 
+/// A file mapped read-only, shared with [`Resident`], which releases its pages.
+#[derive(Clone)]
+struct Mapped(Arc<memmap2::Mmap>);
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Mapped {
+    fn open(path: &Path) -> std::io::Result<Mapped> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: mapped read-only. Like git and gix, this relies on pack files never
+        // being changed in place (git writes new packs under new names).
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(Mapped(Arc::new(map)))
+    }
+}
+
+/// Pack bytes read between two looks at how much of the mappings is resident.
+const CHECK_EVERY: u64 = 8 << 20;
+
+/// How much file-backed memory the mappings may add to what was resident when the packs
+/// were opened before their pages are released.
+const RESIDENT_BUDGET_KB: u64 = 32 << 10;
+
+/// Keeps the resident memory of the pack mappings bounded. Every page of a mapping the
+/// scan has read counts as the process's memory until the kernel is told otherwise (and a
+/// read maps the pages around it too), so a 500 MB pack would cost 500 MB of resident
+/// memory by the end of a scan. Every [`CHECK_EVERY`] bytes read, the resident
+/// file-backed memory is looked at; over [`RESIDENT_BUDGET_KB`], the mappings' pages are
+/// released: they stay in the page cache, and reading them again maps them back without
+/// going to the disk.
+struct Resident {
+    maps: Vec<Mapped>,
+    read: AtomicU64,
+    /// Resident file-backed memory before the packs were read (the program, other
+    /// mappings), in kB.
+    baseline_kb: u64,
+}
+
+impl Resident {
+    /// Counts `bytes` more read from the mappings.
+    fn read(&self, bytes: u64) {
+        if self.read.fetch_add(bytes, Ordering::Relaxed) + bytes >= CHECK_EVERY {
+            self.read.store(0, Ordering::Relaxed);
+            if file_backed_kb().is_none_or(|kb| kb > self.baseline_kb + RESIDENT_BUDGET_KB) {
+                self.release();
+            }
+        }
+    }
+
+    fn release(&self) {
+        #[cfg(unix)]
+        for map in &self.maps {
+            // SAFETY: the mapping is shared and read-only: dropping its pages from this
+            // process changes nothing anyone reads, the next access maps the same bytes
+            // back. A failure only means the pages stay resident.
+            let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
+/// This process's resident file-backed memory, where the system says (Linux).
+fn file_backed_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("RssFile:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What a search of a pack index is counted as, for [`Resident`]: the pages a binary
+/// search touches.
+const INDEX_SEARCH_BYTES: u64 = 4 * PAGE;
+
+/// Reading any part of a page makes all of it resident.
+const PAGE: u64 = 4096;
+
 /// One pack file, its index, and its delta tree.
 struct Pack {
-    index: index::File,
-    data: data::File,
+    index: index::File<Mapped>,
+    data: data::File<Mapped>,
     tree: DeltaTree,
     /// Per index position: 0 when the object was not scanned from this pack, else its size
     /// plus one (saturating: sizes only feed the byte count).
@@ -50,6 +131,7 @@ struct Pack {
 /// Every pack of a repository, opened, its delta trees built.
 pub(crate) struct Packs {
     packs: Vec<Pack>,
+    resident: Resident,
 }
 
 /// What scanning the packs' blobs found.
@@ -76,7 +158,7 @@ impl PackScan<'_> {
             return Coverage::Reported;
         }
         for pack in &self.packs.packs {
-            if let Some(position) = pack.index.lookup(id) {
+            if let Some(position) = find(&pack.index, id) {
                 let marker = pack.scanned[position as usize].load(Ordering::Relaxed);
                 if marker != 0 {
                     return Coverage::Scanned(u64::from(marker - 1));
@@ -103,6 +185,55 @@ impl PackScan<'_> {
     }
 }
 
+/// Interpolation steps [`find`] takes before it falls back to a binary search.
+const INTERPOLATIONS: usize = 6;
+
+/// The first eight bytes of an id, as a number in the index's order.
+fn prefix(id: &gix::oid) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&id.as_bytes()[..8]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Finds `id` in a pack index. Object ids are hashes, spread evenly, so where an id sits
+/// in the sorted table can be computed from its first bytes: a few interpolation steps
+/// land next to it, touching three or four cache lines where a binary search of a large
+/// index touches twenty. A binary search finishes the range that is left, which also
+/// bounds the cost for ids crafted to cluster.
+fn find(index: &index::File<Mapped>, id: &gix::oid) -> Option<u32> {
+    let key = prefix(id);
+    let at = |i: u32| prefix(index.oid_at_index(i));
+    let (mut lo, mut hi) = (0u32, index.num_objects());
+    for _ in 0..INTERPOLATIONS {
+        if hi - lo <= 8 {
+            break;
+        }
+        let (first, last) = (at(lo), at(hi - 1));
+        if key < first || key > last {
+            return None;
+        }
+        if first == last {
+            break;
+        }
+        let span = u128::from(hi - 1 - lo);
+        let guess = lo + (u128::from(key - first) * span / u128::from(last - first)) as u32;
+        match at(guess).cmp(&key) {
+            Order::Less => lo = guess + 1,
+            Order::Greater => hi = guess,
+            Order::Equal => break,
+        }
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match index.oid_at_index(mid).cmp(id) {
+            Order::Less => lo = mid + 1,
+            Order::Greater => hi = mid,
+            Order::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
 /// The pack index files in `objects/pack`, each with its data file.
 fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
     let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
@@ -122,12 +253,27 @@ impl Packs {
     /// Opens the packs of the object directory `objects`. A pack that cannot be opened is
     /// left out: its objects are read through gix instead.
     pub(crate) fn open(objects: &Path, hash: gix::hash::Kind) -> Packs {
-        let packs = pack_files(objects)
+        let files: Vec<(PathBuf, Mapped, PathBuf, Mapped)> = pack_files(objects)
             .into_iter()
             .filter_map(|(idx, pack)| {
-                let index = index::File::at(&idx, hash).ok()?;
-                let data = data::File::at(&pack, hash).ok()?;
-                let tree = DeltaTree::build(&index, &data);
+                let (index_map, data_map) = (Mapped::open(&idx).ok()?, Mapped::open(&pack).ok()?);
+                Some((idx, index_map, pack, data_map))
+            })
+            .collect();
+        let resident = Resident {
+            maps: files
+                .iter()
+                .flat_map(|(_, index, _, data)| [index.clone(), data.clone()])
+                .collect(),
+            read: AtomicU64::new(0),
+            baseline_kb: file_backed_kb().unwrap_or(0),
+        };
+        let packs = files
+            .into_iter()
+            .filter_map(|(idx, index_map, pack, data_map)| {
+                let index = index::File::from_data(index_map, idx, hash).ok()?;
+                let data = data::File::from_data(data_map, pack, hash).ok()?;
+                let tree = DeltaTree::build(&index, &data, &resident);
                 let scanned = (0..index.num_objects())
                     .map(|_| AtomicU32::new(0))
                     .collect();
@@ -139,7 +285,7 @@ impl Packs {
                 })
             })
             .collect();
-        Packs { packs }
+        Packs { packs, resident }
     }
 
     /// Scans every blob in the packs on `options.threads` threads.
@@ -154,7 +300,7 @@ impl Packs {
                 let workers: Vec<_> = (0..options.threads.max(1))
                     .map(|_| {
                         scope.spawn(|| {
-                            let mut worker = Worker::new(pack, scanner, options);
+                            let mut worker = Worker::new(pack, &self.resident, scanner, options);
                             loop {
                                 let next = next_root.fetch_add(1, Ordering::Relaxed);
                                 let Some(&root) = pack.tree.blob_roots.get(next) else {
@@ -186,7 +332,8 @@ impl Packs {
     /// Where object `id` is: its pack and its node in that pack's delta tree.
     fn locate(&self, id: &ObjectId) -> Option<(usize, u32)> {
         self.packs.iter().enumerate().find_map(|(p, pack)| {
-            let position = pack.index.lookup(id)?;
+            self.resident.read(INDEX_SEARCH_BYTES);
+            let position = find(&pack.index, id)?;
             Some((p, pack.tree.node_of[position as usize]))
         })
     }
@@ -210,7 +357,11 @@ struct DeltaTree {
 }
 
 impl DeltaTree {
-    fn build(index: &index::File, data: &data::File) -> DeltaTree {
+    fn build(
+        index: &index::File<Mapped>,
+        data: &data::File<Mapped>,
+        resident: &Resident,
+    ) -> DeltaTree {
         let mut order: Vec<(u64, u32)> = (0..index.num_objects())
             .map(|position| (index.pack_offset_at_index(position), position))
             .collect();
@@ -220,6 +371,12 @@ impl DeltaTree {
         let mut base = vec![NONE; offsets.len()];
         let mut blob_roots = Vec::new();
         for (i, &offset) in offsets.iter().enumerate() {
+            // Every header is read, in the order of the file.
+            let next = offsets
+                .get(i + 1)
+                .copied()
+                .unwrap_or(data.pack_end() as u64);
+            resident.read(next.saturating_sub(offset));
             let Ok(entry) = data.entry(offset) else {
                 continue;
             };
@@ -232,10 +389,12 @@ impl DeltaTree {
                     .checked_base_pack_offset(base_distance)
                     .and_then(at)
                     .unwrap_or(NONE),
-                Header::RefDelta { base_id } => index
-                    .lookup(base_id)
-                    .and_then(|position| at(index.pack_offset_at_index(position)))
-                    .unwrap_or(NONE),
+                Header::RefDelta { base_id } => {
+                    resident.read(INDEX_SEARCH_BYTES);
+                    find(index, &base_id)
+                        .and_then(|position| at(index.pack_offset_at_index(position)))
+                        .unwrap_or(NONE)
+                }
                 Header::Commit | Header::Tree | Header::Tag => NONE,
             };
         }
@@ -269,6 +428,17 @@ impl DeltaTree {
         }
     }
 
+    /// The memory reading object `node` makes resident: the bytes it takes in the pack,
+    /// and at least a page.
+    fn span(&self, node: u32, data: &data::File<Mapped>) -> u64 {
+        let end = self
+            .offsets
+            .get(node as usize + 1)
+            .copied()
+            .unwrap_or(data.pack_end() as u64);
+        end.saturating_sub(self.offsets[node as usize]).max(PAGE)
+    }
+
     fn children(&self, node: u32) -> &[u32] {
         let node = node as usize;
         &self.children[self.starts[node] as usize..self.starts[node + 1] as usize]
@@ -290,6 +460,7 @@ impl DeltaTree {
 /// One scanning thread's state: buffers reused from blob to blob.
 struct Worker<'a> {
     pack: &'a Pack,
+    resident: &'a Resident,
     scanner: &'a Scanner,
     options: &'a ScanOptions,
     scratch: Scratch,
@@ -304,9 +475,15 @@ struct Worker<'a> {
 struct Undecodable;
 
 impl<'a> Worker<'a> {
-    fn new(pack: &'a Pack, scanner: &'a Scanner, options: &'a ScanOptions) -> Self {
+    fn new(
+        pack: &'a Pack,
+        resident: &'a Resident,
+        scanner: &'a Scanner,
+        options: &'a ScanOptions,
+    ) -> Self {
         Worker {
             pack,
+            resident,
             scanner,
             options,
             scratch: Scratch::new(),
@@ -347,6 +524,8 @@ impl<'a> Worker<'a> {
             .data
             .entry(self.pack.tree.offsets[node as usize])
             .map_err(|_| Undecodable)?;
+        self.resident
+            .read(self.pack.tree.span(node, &self.pack.data));
         if self.levels.len() <= depth {
             self.levels.resize_with(depth + 1, Vec::new);
         }
@@ -393,19 +572,19 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// The largest tree the walk decodes from a pack itself (larger ones, real or claimed by
-/// a corrupt header, are left to gix).
-const MAX_TREE: u64 = 256 << 20;
+/// The largest tree or commit the walk decodes from a pack itself (larger ones, real or
+/// claimed by a corrupt header, are left to gix).
+const MAX_OBJECT: u64 = 256 << 20;
 
-/// How many tree locations a [`TreeReader`] remembers before it starts over.
-const LOCATED: usize = 1 << 16;
+/// How many tree locations a [`PackReader`] remembers before it starts over.
+const LOCATED: usize = 1 << 14;
 
-/// Reads trees from the packs for the history walk, caching every object decoded on the
-/// way down a delta chain. gix caches only the object asked for, so reading the versions
+/// Reads commits and trees from the packs for the history walk, caching every object
+/// decoded on the way down a delta chain. gix caches only the object asked for, so reading the versions
 /// of a tree in the order opposite to the pack's (git makes the newest version the base,
 /// fast-import the oldest) walks the whole chain again for every version; here a chain
 /// is walked once, whichever way history is read.
-pub(crate) struct TreeReader<'p> {
+pub(crate) struct PackReader<'p> {
     packs: &'p Packs,
     cache: MemoryCappedHashmap,
     /// Where recently read trees are: a commit's old trees are its parent's new ones,
@@ -417,10 +596,10 @@ pub(crate) struct TreeReader<'p> {
     spare: Vec<u8>,
 }
 
-impl<'p> TreeReader<'p> {
+impl<'p> PackReader<'p> {
     /// A reader holding up to `cache_bytes` of decoded trees.
     pub(crate) fn new(packs: &'p Packs, cache_bytes: usize) -> Self {
-        TreeReader {
+        PackReader {
             packs,
             cache: MemoryCappedHashmap::new(cache_bytes),
             located: Default::default(),
@@ -431,9 +610,14 @@ impl<'p> TreeReader<'p> {
         }
     }
 
-    /// Reads tree `id` into `out`. `None` when no pack holds it as a tree this reader can
-    /// decode: the caller then asks gix, which says what is wrong, if anything.
-    pub(crate) fn read(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Option<()> {
+    /// Reads object `id` into `out`. `None` when no pack holds it as a `kind` this reader
+    /// can decode: the caller then asks gix, which says what is wrong, if anything.
+    pub(crate) fn read(
+        &mut self,
+        id: &ObjectId,
+        kind: gix::object::Kind,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
         let (p, node) = match self.located.get(id) {
             Some(&found) => found,
             None => {
@@ -450,7 +634,7 @@ impl<'p> TreeReader<'p> {
         // Up the chain to an object already decoded, or to the full object at its end.
         self.chain.clear();
         let mut cursor = node;
-        let mut kind = loop {
+        let mut found = loop {
             let (pack_id, offset) = key(cursor);
             if let Some((kind, _)) = self.cache.get(pack_id, offset, out) {
                 break Some(kind);
@@ -462,10 +646,11 @@ impl<'p> TreeReader<'p> {
             }
             cursor = base;
         };
-        if kind.is_none() {
+        if found.is_none() {
             let root = self.chain.pop()?;
             let entry = pack.data.entry(pack.tree.offsets[root as usize]).ok()?;
-            if entry.decompressed_size > MAX_TREE {
+            self.packs.resident.read(pack.tree.span(root, &pack.data));
+            if entry.decompressed_size > MAX_OBJECT {
                 return None;
             }
             // A delta whose base is missing has no kind: not decodable here.
@@ -473,25 +658,25 @@ impl<'p> TreeReader<'p> {
             inflate_into(&pack.data, &entry, &mut self.inflate, out).ok()?;
             let (pack_id, offset) = key(root);
             self.cache.put(pack_id, offset, out, root_kind, 0);
-            kind = Some(root_kind);
+            found = Some(root_kind);
         }
-        if kind != Some(gix::object::Kind::Tree) {
+        if found != Some(kind) {
             return None;
         }
         // Down the chain, each delta applied to the object before it.
         while let Some(node) = self.chain.pop() {
             let entry = pack.data.entry(pack.tree.offsets[node as usize]).ok()?;
-            if entry.decompressed_size > MAX_TREE {
+            self.packs.resident.read(pack.tree.span(node, &pack.data));
+            if entry.decompressed_size > MAX_OBJECT {
                 return None;
             }
             inflate_into(&pack.data, &entry, &mut self.inflate, &mut self.delta).ok()?;
-            match apply_delta(out, &self.delta, MAX_TREE, &mut self.spare) {
-                Ok(size) if size <= MAX_TREE => std::mem::swap(out, &mut self.spare),
+            match apply_delta(out, &self.delta, MAX_OBJECT, &mut self.spare) {
+                Ok(size) if size <= MAX_OBJECT => std::mem::swap(out, &mut self.spare),
                 _ => return None,
             }
             let (pack_id, offset) = key(node);
-            self.cache
-                .put(pack_id, offset, out, gix::object::Kind::Tree, 0);
+            self.cache.put(pack_id, offset, out, kind, 0);
         }
         Some(())
     }
@@ -499,7 +684,7 @@ impl<'p> TreeReader<'p> {
 
 /// Inflates a pack entry's data into `out`.
 fn inflate_into(
-    data: &data::File,
+    data: &data::File<Mapped>,
     entry: &data::Entry,
     inflate: &mut gix::zlib::Inflate,
     out: &mut Vec<u8>,
@@ -655,10 +840,15 @@ mod tests {
                 if reversed {
                     trees.reverse();
                 }
-                let mut reader = TreeReader::new(&packs, cache);
+                let mut reader = PackReader::new(&packs, cache);
                 for id in &trees {
                     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-                    assert!(reader.read(id, &mut ours).is_some(), "{id}");
+                    assert!(
+                        reader
+                            .read(id, gix::object::Kind::Tree, &mut ours)
+                            .is_some(),
+                        "{id}"
+                    );
                     let expected =
                         crate::object::read(&repo, id, gix::object::Kind::Tree, &mut theirs)
                             .unwrap();
@@ -666,12 +856,50 @@ mod tests {
                 }
             }
         }
-        let mut reader = TreeReader::new(&packs, 1 << 20);
+        let mut reader = PackReader::new(&packs, 1 << 20);
         for id in ids("blob").iter().chain(&ids("commit")) {
+            let mut buf = Vec::new();
+            let read = reader.read(id, gix::object::Kind::Tree, &mut buf);
+            assert!(read.is_none(), "{id} is not a tree");
+        }
+        // Commits are read as commits.
+        for id in ids("commit") {
+            let mut buf = Vec::new();
             assert!(
-                reader.read(id, &mut Vec::new()).is_none(),
-                "{id} is not a tree"
+                reader
+                    .read(&id, gix::object::Kind::Commit, &mut buf)
+                    .is_some(),
+                "{id}"
             );
+        }
+    }
+
+    /// The interpolating search finds every id the index holds, where gix finds it, and
+    /// nothing for ids it does not hold.
+    #[test]
+    fn interpolation_finds_what_binary_search_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for i in 0..300 {
+            std::fs::write(root.join(format!("f{i}")), format!("{i}\n")).unwrap();
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "many"]);
+        git(root, &["repack", "-q", "-a", "-d"]);
+        let repo = crate::open(root).unwrap();
+        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let index = &packs.packs[0].index;
+        assert!(index.num_objects() > 300);
+        for position in 0..index.num_objects() {
+            let id = index.oid_at_index(position).to_owned();
+            assert_eq!(find(index, &id), Some(position));
+            let mut absent = id;
+            absent.as_mut_slice()[19] ^= 1;
+            assert_eq!(find(index, &absent), index.lookup(absent));
+        }
+        for edge in [[0u8; 20], [0xff; 20]] {
+            assert_eq!(find(index, &ObjectId::from_bytes_or_panic(&edge)), None);
         }
     }
 

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 
-use crate::object::{read, ObjectProblem};
+use gix::object::Kind;
+
+use crate::object::{read, ObjectProblem, ReadObject};
 
 /// An entry of a tree, with its full path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,7 +143,7 @@ pub(crate) fn walk(
 /// matched in git's tree order; an entry that cannot be matched (a tree not in that order)
 /// is visited, so a visit never depends on the order being right.
 pub(crate) fn walk_changes(
-    trees: &mut impl Trees,
+    trees: &mut impl ReadObject,
     old: Option<ObjectId>,
     new: ObjectId,
     problems: &mut Vec<Problem>,
@@ -154,7 +156,7 @@ pub(crate) fn walk_changes(
         if old == Some(new) {
             continue;
         }
-        let after = match trees.read(&new, &mut new_buf) {
+        let after = match trees.read_object(&new, Kind::Tree, &mut new_buf) {
             Ok(data) => data,
             Err(err) => {
                 problems.push(Problem {
@@ -168,7 +170,9 @@ pub(crate) fn walk_changes(
         // The old tree was read when its own commit was walked: a problem with it is
         // already reported, and without it every entry counts as changed.
         let before: &[u8] = match old {
-            Some(old) => trees.read(&old, &mut old_buf).unwrap_or_default(),
+            Some(old) => trees
+                .read_object(&old, Kind::Tree, &mut old_buf)
+                .unwrap_or_default(),
             None => &[],
         };
         let (mut i, mut j) = (0, 0);
@@ -263,12 +267,6 @@ fn tree_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> Ordering 
     a[..common]
         .cmp(&b[..common])
         .then_with(|| next(a, a_is_tree).cmp(&next(b, b_is_tree)))
-}
-
-/// Where [`walk_changes`] reads trees from.
-pub(crate) trait Trees {
-    /// Reads tree `id` into `buf`.
-    fn read<'b>(&mut self, id: &ObjectId, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ObjectProblem>;
 }
 
 /// A path whose entry differs between two trees.
