@@ -9,6 +9,7 @@
 //! and scanned the ordinary way.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -64,7 +65,7 @@ pub fn history(
         unreachable_packed_blobs(&introduced, &mut packs, &mut outcome);
         unread.extend(unreachable_loose_blobs(
             repo,
-            &introduced.seen,
+            &introduced,
             &packs,
             &mut problems,
         ));
@@ -98,8 +99,9 @@ struct Introduced {
     entries: Vec<Introduction>,
     /// Each distinct path once.
     paths: Vec<Rc<[u8]>>,
-    /// The ids in `entries`.
-    seen: gix::hashtable::HashSet<ObjectId>,
+    /// The places in `entries`, found by id (the ids themselves are only in `entries`).
+    seen: gix::hashtable::hash_table::HashTable<u32>,
+    hasher: gix::hashtable::hash::Builder,
 }
 
 impl Introduced {
@@ -112,6 +114,7 @@ impl Introduced {
             entries: Vec::new(),
             paths: Vec::new(),
             seen: Default::default(),
+            hasher: Default::default(),
         };
         let mut path_ids: HashMap<Rc<[u8]>, u32> = HashMap::new();
         for commit in graph.topological() {
@@ -121,29 +124,49 @@ impl Introduced {
                 .map(|&parent| graph.trees[parent as usize]);
             let new = graph.trees[commit as usize];
             tree::walk_changes(trees, old, new, problems, |leaf| {
-                if !found.seen.insert(leaf.id) {
-                    return;
-                }
-                let path = leaf.to_entry().path;
-                let path = match path_ids.get(path.as_slice()) {
-                    Some(&id) => id,
-                    None => {
-                        let shared: Rc<[u8]> = path.into();
-                        let id = found.paths.len() as u32;
-                        found.paths.push(shared.clone());
-                        path_ids.insert(shared, id);
-                        id
-                    }
-                };
-                found.entries.push(Introduction {
-                    id: leaf.id,
-                    commit,
-                    path,
-                    mode: leaf.mode,
-                });
+                found.meet(&mut path_ids, commit, leaf);
             });
         }
         found
+    }
+
+    /// Where entry `id` is in `entries`, if history holds it.
+    fn place(&self, id: &gix::oid) -> Option<u32> {
+        self.seen
+            .find(self.hasher.hash_one(id), |&place| {
+                self.entries[place as usize].id == id
+            })
+            .copied()
+    }
+
+    /// Records `leaf`, met in `commit`, unless an earlier commit introduced it.
+    fn meet(&mut self, path_ids: &mut HashMap<Rc<[u8]>, u32>, commit: u32, leaf: &tree::Leaf<'_>) {
+        if self.place(&leaf.id).is_some() {
+            return;
+        }
+        let place = self.entries.len() as u32;
+        let (entries, hasher) = (&self.entries, &self.hasher);
+        let hash = |id: &gix::oid| hasher.hash_one(id);
+        self.seen.insert_unique(hash(&leaf.id), place, |&place| {
+            hash(&entries[place as usize].id)
+        });
+        let path = leaf.to_entry().path;
+        let path = match path_ids.get(path.as_slice()) {
+            Some(&path) => path,
+            None => {
+                let shared: Rc<[u8]> = path.into();
+                let place = self.paths.len() as u32;
+                self.paths.push(shared.clone());
+                path_ids.insert(shared, place);
+                place
+            }
+        };
+        self.entries.push(Introduction {
+            id: leaf.id,
+            commit,
+            path,
+            mode: leaf.mode,
+        });
     }
 }
 
@@ -221,13 +244,18 @@ fn attribute(
     outcome: &mut Outcome,
 ) -> Vec<Target> {
     let mut unread = Vec::new();
-    for entry in &introduced.entries {
+    let sizes = packs.scanned_sizes(|id| introduced.place(id), introduced.entries.len());
+    for (entry, &size) in introduced.entries.iter().zip(&sizes) {
         let path = &introduced.paths[entry.path as usize];
         // Submodules and symbolic links are never read: the ordinary path lists them.
         let coverage = if entry.mode.is_commit() || entry.mode.is_link() {
             Coverage::No
+        } else if matches!(packs.reports.get(&entry.id), Some(Report::NotScanned(_))) {
+            Coverage::Reported
+        } else if size != 0 {
+            Coverage::Scanned(u64::from(size - 1))
         } else {
-            packs.coverage(&entry.id)
+            Coverage::No
         };
         match coverage {
             Coverage::No => unread.push(Target {
@@ -273,7 +301,7 @@ fn unreachable_packed_blobs(
 ) {
     let mut scanned: Vec<(ObjectId, u64)> = packs
         .scanned()
-        .filter(|(id, _)| !introduced.seen.contains(id))
+        .filter(|(id, _)| introduced.place(id).is_none())
         .collect();
     scanned.sort();
     scanned.dedup_by_key(|(id, _)| *id);
@@ -289,7 +317,7 @@ fn unreachable_packed_blobs(
     let mut not_scanned: Vec<(ObjectId, &'static str)> = packs
         .reports
         .iter()
-        .filter(|(id, _)| !introduced.seen.contains(*id))
+        .filter(|(id, _)| introduced.place(id).is_none())
         .filter_map(|(id, report)| match report {
             Report::NotScanned(reason) => Some((*id, *reason)),
             Report::Findings(_) => None,
@@ -366,7 +394,7 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
 /// Blobs in the object database that no commit reached and no pack's scan read.
 fn unreachable_loose_blobs(
     repo: &gix::Repository,
-    seen: &gix::hashtable::HashSet<ObjectId>,
+    introduced: &Introduced,
     packs: &PackScan<'_>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Target> {
@@ -395,7 +423,9 @@ fn unreachable_loose_blobs(
                 continue;
             }
         };
-        if seen.contains(&id) || !matches!(packs.coverage(&id), Coverage::No) || !listed.insert(id)
+        if introduced.place(&id).is_some()
+            || !matches!(packs.coverage(&id), Coverage::No)
+            || !listed.insert(id)
         {
             continue;
         }
