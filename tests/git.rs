@@ -584,13 +584,7 @@ fn history_findings_and_stats_are_the_same_on_one_thread_and_many() {
     let repo = Repo::init_with(&[]);
     // Every fixture, committed in three batches over four commits, then one removed.
     let fixtures = repo_root().join("fixtures/scan");
-    let mut files: Vec<_> = std::fs::read_dir(fixtures.join("positive"))
-        .unwrap()
-        .flat_map(|case| std::fs::read_dir(case.unwrap().path()).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
+    let files = positive_fixtures();
     assert!(files.len() > 30, "{}", files.len());
     for (batch, chunk) in files.chunks(files.len() / 3 + 1).enumerate() {
         for file in chunk {
@@ -616,20 +610,25 @@ fn history_findings_and_stats_are_the_same_on_one_thread_and_many() {
     assert_eq!(strip(one), strip(many));
 }
 
-/// A history with what a pack holds in every shape: versions of one file (deltas on
-/// deltas), a key that comes and goes, every positive fixture, a symbolic link, an LFS
-/// pointer, a large file, an allowed key, a side branch and an unreachable blob.
-fn varied_history() -> Repo {
-    let repo = Repo::init();
-    let fixtures = repo_root().join("fixtures/scan/positive");
-    let mut files: Vec<_> = std::fs::read_dir(&fixtures)
+/// Every file of every positive fixture case, in a stable order.
+fn positive_fixtures() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(repo_root().join("fixtures/scan/positive"))
         .unwrap()
         .flat_map(|case| std::fs::read_dir(case.unwrap().path()).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    for (i, file) in files.iter().enumerate() {
+    files
+}
+
+/// A history with what a pack holds in every shape: versions of one file (deltas on
+/// deltas), a key that comes and goes, every positive fixture, a symbolic link, an LFS
+/// pointer, a large file, an allowed key, a side branch and an unreachable blob.
+fn varied_history() -> Repo {
+    let repo = Repo::init();
+    let fixtures = repo_root().join("fixtures/scan/positive");
+    for (i, file) in positive_fixtures().iter().enumerate() {
         let relative = file.strip_prefix(&fixtures).unwrap().to_str().unwrap();
         repo.write(
             &format!("fixtures/{relative}"),
