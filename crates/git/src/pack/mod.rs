@@ -1,32 +1,42 @@
-//! Scanning every blob of a repository's pack files once, by walking each pack's delta
-//! tree from the bases to the deltas on them (as `git index-pack` does) instead of reading
-//! object by object.
+//! Reading a repository's pack files directly, for `git history`.
 //!
-//! In a pack most blobs are deltas against another version of the same file, in chains up
-//! to 50 deep. Read one at a time in history order, a blob costs the walk down its chain
-//! again unless the version it needs is still cached, and a cache holding a recent version
-//! of every file costs more memory than a scan may use. Walked from each base outwards,
-//! every blob is inflated once and every delta applied once, in any history.
+//! Blobs: every blob of every pack is scanned once, by walking each pack's delta tree
+//! from the bases to the deltas on them (as `git index-pack` does) instead of reading
+//! object by object. In a pack most blobs are deltas against another version of the same
+//! file, in chains up to 50 deep. Read one at a time in history order, a blob costs the
+//! walk down its chain again unless the version it needs is still cached, and a cache
+//! holding a recent version of every file costs more memory than a scan may use. Walked
+//! from each base outwards, every blob is inflated once and every delta applied once.
 //!
-//! Only blobs are decoded; trees and commits are the history walk's. Whatever this cannot
-//! decode (a delta whose base is in another pack, a corrupt entry, an object over the size
-//! limit that other blobs are deltas of) is simply not marked scanned: the caller reads
-//! those blobs through gix, which reports what is wrong with them.
+//! Commits and trees: [`PackReader`] reads them for the history walk ([`reader`]).
+//!
+//! Whatever cannot be decoded here (a delta whose base is in another pack, a corrupt
+//! entry, an object over the size limit that other objects are deltas of) is simply not
+//! marked scanned, or not read: the caller reads it through gix, which reports what is
+//! wrong with it. The packs are mapped by keyhound, which keeps their resident memory
+//! bounded ([`resident`]); ids are found in pack indexes by [`lookup`]; git's delta format
+//! is applied by [`delta`].
 
-use std::cmp::Ordering as Order;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 
-use gix::odb::pack::cache::lru::MemoryCappedHashmap;
-use gix::odb::pack::cache::DecodeEntry;
 use gix::odb::pack::data::entry::Header;
 use gix::odb::pack::{data, index};
 use gix::ObjectId;
 use keyhound_core::{Scanner, Scratch};
 
 use crate::scan::{scan_content, Content, ScanOptions};
+
+mod delta;
+mod lookup;
+mod reader;
+mod resident;
+
+use delta::{apply_delta, Undecodable};
+use lookup::find;
+pub(crate) use reader::PackReader;
+use resident::{file_backed_kb, Mapped, Resident, INDEX_SEARCH_BYTES, PAGE};
 
 /// No base: a full object, or a delta whose base could not be found.
 const NONE: u32 = u32::MAX;
@@ -38,85 +48,6 @@ pub(crate) enum Report {
     /// The blob was deliberately not scanned: `too-large`, `lfs-pointer`.
     NotScanned(&'static str),
 }
-
-/// A file mapped read-only, shared with [`Resident`], which releases its pages.
-#[derive(Clone)]
-struct Mapped(Arc<memmap2::Mmap>);
-
-impl std::ops::Deref for Mapped {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl Mapped {
-    fn open(path: &Path) -> std::io::Result<Mapped> {
-        let file = std::fs::File::open(path)?;
-        // SAFETY: mapped read-only. Like git and gix, this relies on pack files never
-        // being changed in place (git writes new packs under new names).
-        let map = unsafe { memmap2::Mmap::map(&file)? };
-        Ok(Mapped(Arc::new(map)))
-    }
-}
-
-/// Pack bytes read between two looks at how much of the mappings is resident.
-const CHECK_EVERY: u64 = 8 << 20;
-
-/// How much file-backed memory the mappings may add to what was resident when the packs
-/// were opened before their pages are released.
-const RESIDENT_BUDGET_KB: u64 = 32 << 10;
-
-/// Keeps the resident memory of the pack mappings bounded. Every page of a mapping the
-/// scan has read counts as the process's memory until the kernel is told otherwise (and a
-/// read maps the pages around it too), so a 500 MB pack would cost 500 MB of resident
-/// memory by the end of a scan. Every [`CHECK_EVERY`] bytes read, the resident
-/// file-backed memory is looked at; over [`RESIDENT_BUDGET_KB`], the mappings' pages are
-/// released: they stay in the page cache, and reading them again maps them back without
-/// going to the disk.
-struct Resident {
-    maps: Vec<Mapped>,
-    read: AtomicU64,
-    /// Resident file-backed memory before the packs were read (the program, other
-    /// mappings), in kB.
-    baseline_kb: u64,
-}
-
-impl Resident {
-    /// Counts `bytes` more read from the mappings.
-    fn read(&self, bytes: u64) {
-        if self.read.fetch_add(bytes, Ordering::Relaxed) + bytes >= CHECK_EVERY {
-            self.read.store(0, Ordering::Relaxed);
-            if file_backed_kb().is_none_or(|kb| kb > self.baseline_kb + RESIDENT_BUDGET_KB) {
-                self.release();
-            }
-        }
-    }
-
-    fn release(&self) {
-        #[cfg(unix)]
-        for map in &self.maps {
-            // SAFETY: the mapping is shared and read-only: dropping its pages from this
-            // process changes nothing anyone reads, the next access maps the same bytes
-            // back. A failure only means the pages stay resident.
-            let _ = unsafe { map.0.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
-        }
-    }
-}
-
-/// This process's resident file-backed memory, where the system says (Linux).
-fn file_backed_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("RssFile:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// What a search of a pack index is counted as, for [`Resident`]: the pages a binary
-/// search touches.
-const INDEX_SEARCH_BYTES: u64 = 4 * PAGE;
-
-/// Reading any part of a page makes all of it resident.
-const PAGE: u64 = 4096;
 
 /// One pack file, its index, and its delta tree.
 struct Pack {
@@ -210,55 +141,6 @@ impl PackScan<'_> {
                 })
         })
     }
-}
-
-/// Interpolation steps [`find`] takes before it falls back to a binary search.
-const INTERPOLATIONS: usize = 6;
-
-/// The first eight bytes of an id, as a number in the index's order.
-fn prefix(id: &gix::oid) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&id.as_bytes()[..8]);
-    u64::from_be_bytes(bytes)
-}
-
-/// Finds `id` in a pack index. Object ids are hashes, spread evenly, so where an id sits
-/// in the sorted table can be computed from its first bytes: a few interpolation steps
-/// land next to it, touching three or four cache lines where a binary search of a large
-/// index touches twenty. A binary search finishes the range that is left, which also
-/// bounds the cost for ids crafted to cluster.
-fn find(index: &index::File<Mapped>, id: &gix::oid) -> Option<u32> {
-    let key = prefix(id);
-    let at = |i: u32| prefix(index.oid_at_index(i));
-    let (mut lo, mut hi) = (0u32, index.num_objects());
-    for _ in 0..INTERPOLATIONS {
-        if hi - lo <= 8 {
-            break;
-        }
-        let (first, last) = (at(lo), at(hi - 1));
-        if key < first || key > last {
-            return None;
-        }
-        if first == last {
-            break;
-        }
-        let span = u128::from(hi - 1 - lo);
-        let guess = lo + (u128::from(key - first) * span / u128::from(last - first)) as u32;
-        match at(guess).cmp(&key) {
-            Order::Less => lo = guess + 1,
-            Order::Greater => hi = guess,
-            Order::Equal => break,
-        }
-    }
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        match index.oid_at_index(mid).cmp(id) {
-            Order::Less => lo = mid + 1,
-            Order::Greater => hi = mid,
-            Order::Equal => return Some(mid),
-        }
-    }
-    None
 }
 
 /// The pack index files in `objects/pack`, each with its data file.
@@ -498,9 +380,6 @@ struct Worker<'a> {
     reports: Vec<(ObjectId, Report)>,
 }
 
-/// Why an object could not be decoded here; it is then read through gix instead.
-struct Undecodable;
-
 impl<'a> Worker<'a> {
     fn new(
         pack: &'a Pack,
@@ -599,116 +478,6 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// The largest tree or commit the walk decodes from a pack itself (larger ones, real or
-/// claimed by a corrupt header, are left to gix).
-const MAX_OBJECT: u64 = 256 << 20;
-
-/// How many tree locations a [`PackReader`] remembers before it starts over.
-const LOCATED: usize = 1 << 14;
-
-/// Reads commits and trees from the packs for the history walk, caching every object
-/// decoded on the way down a delta chain. gix caches only the object asked for, so reading the versions
-/// of a tree in the order opposite to the pack's (git makes the newest version the base,
-/// fast-import the oldest) walks the whole chain again for every version; here a chain
-/// is walked once, whichever way history is read.
-pub(crate) struct PackReader<'p> {
-    packs: &'p Packs,
-    cache: MemoryCappedHashmap,
-    /// Where recently read trees are: a commit's old trees are its parent's new ones,
-    /// found here without a search of the pack index.
-    located: gix::hashtable::HashMap<ObjectId, (usize, u32)>,
-    inflate: gix::zlib::Inflate,
-    chain: Vec<u32>,
-    delta: Vec<u8>,
-    spare: Vec<u8>,
-}
-
-impl<'p> PackReader<'p> {
-    /// A reader holding up to `cache_bytes` of decoded trees.
-    pub(crate) fn new(packs: &'p Packs, cache_bytes: usize) -> Self {
-        PackReader {
-            packs,
-            cache: MemoryCappedHashmap::new(cache_bytes),
-            located: Default::default(),
-            inflate: gix::zlib::Inflate::default(),
-            chain: Vec::new(),
-            delta: Vec::new(),
-            spare: Vec::new(),
-        }
-    }
-
-    /// Reads object `id` into `out`. `None` when no pack holds it as a `kind` this reader
-    /// can decode: the caller then asks gix, which says what is wrong, if anything.
-    pub(crate) fn read(
-        &mut self,
-        id: &ObjectId,
-        kind: gix::object::Kind,
-        out: &mut Vec<u8>,
-    ) -> Option<()> {
-        let (p, node) = match self.located.get(id) {
-            Some(&found) => found,
-            None => {
-                let found = self.packs.locate(id)?;
-                if self.located.len() >= LOCATED {
-                    self.located.clear();
-                }
-                self.located.insert(*id, found);
-                found
-            }
-        };
-        let pack = &self.packs.packs[p];
-        let key = |node: u32| (p as u32, pack.tree.offsets[node as usize]);
-        // Up the chain to an object already decoded, or to the full object at its end.
-        self.chain.clear();
-        let mut cursor = node;
-        let mut found = loop {
-            let (pack_id, offset) = key(cursor);
-            if let Some((kind, _)) = self.cache.get(pack_id, offset, out) {
-                break Some(kind);
-            }
-            self.chain.push(cursor);
-            let base = pack.tree.base[cursor as usize];
-            if base == NONE || self.chain.len() > pack.tree.offsets.len() {
-                break None;
-            }
-            cursor = base;
-        };
-        if found.is_none() {
-            let root = self.chain.pop()?;
-            let entry = pack.data.entry(pack.tree.offsets[root as usize]).ok()?;
-            self.packs.resident.read(pack.tree.span(root, &pack.data));
-            if entry.decompressed_size > MAX_OBJECT {
-                return None;
-            }
-            // A delta whose base is missing has no kind: not decodable here.
-            let root_kind = entry.header.as_kind()?;
-            inflate_into(&pack.data, &entry, &mut self.inflate, out).ok()?;
-            let (pack_id, offset) = key(root);
-            self.cache.put(pack_id, offset, out, root_kind, 0);
-            found = Some(root_kind);
-        }
-        if found != Some(kind) {
-            return None;
-        }
-        // Down the chain, each delta applied to the object before it.
-        while let Some(node) = self.chain.pop() {
-            let entry = pack.data.entry(pack.tree.offsets[node as usize]).ok()?;
-            self.packs.resident.read(pack.tree.span(node, &pack.data));
-            if entry.decompressed_size > MAX_OBJECT {
-                return None;
-            }
-            inflate_into(&pack.data, &entry, &mut self.inflate, &mut self.delta).ok()?;
-            match apply_delta(out, &self.delta, MAX_OBJECT, &mut self.spare) {
-                Ok(size) if size <= MAX_OBJECT => std::mem::swap(out, &mut self.spare),
-                _ => return None,
-            }
-            let (pack_id, offset) = key(node);
-            self.cache.put(pack_id, offset, out, kind, 0);
-        }
-        Some(())
-    }
-}
-
 /// Inflates a pack entry's data into `out`.
 fn inflate_into(
     data: &data::File<Mapped>,
@@ -723,87 +492,6 @@ fn inflate_into(
     data.decompress_entry(entry, inflate, out)
         .map(|_| ())
         .map_err(|_| Undecodable)
-}
-
-/// Builds the object `delta` describes from `base` into `out` (git's delta format: the
-/// base's size, the result's size, then copy and insert instructions). Returns the
-/// result's size; over `limit`, nothing is built.
-fn apply_delta(
-    base: &[u8],
-    delta: &[u8],
-    limit: u64,
-    out: &mut Vec<u8>,
-) -> Result<u64, Undecodable> {
-    let (base_size, delta) = varint(delta)?;
-    let (size, mut delta) = varint(delta)?;
-    if base_size != base.len() as u64 {
-        return Err(Undecodable);
-    }
-    out.clear();
-    if size > limit {
-        return Ok(size);
-    }
-    let size_usize = usize::try_from(size).map_err(|_| Undecodable)?;
-    out.try_reserve_exact(size_usize).map_err(|_| Undecodable)?;
-    while let Some((&op, rest)) = delta.split_first() {
-        delta = rest;
-        let chunk = if op & 0x80 != 0 {
-            // Copy from the base: the bits say which offset and size bytes follow.
-            let mut field = |bits: u8, shift_from: u8| -> Result<usize, Undecodable> {
-                let mut value = 0usize;
-                for i in 0..bits {
-                    if op & (1 << (shift_from + i)) != 0 {
-                        let (&byte, rest) = delta.split_first().ok_or(Undecodable)?;
-                        delta = rest;
-                        value |= usize::from(byte) << (8 * i);
-                    }
-                }
-                Ok(value)
-            };
-            let offset = field(4, 0)?;
-            let length = match field(3, 4)? {
-                0 => 0x10000,
-                length => length,
-            };
-            offset
-                .checked_add(length)
-                .and_then(|end| base.get(offset..end))
-                .ok_or(Undecodable)?
-        } else if op != 0 {
-            // Insert the next `op` bytes.
-            let (insert, rest) = delta.split_at_checked(usize::from(op)).ok_or(Undecodable)?;
-            delta = rest;
-            insert
-        } else {
-            return Err(Undecodable);
-        };
-        if out.len() + chunk.len() > size_usize {
-            return Err(Undecodable);
-        }
-        out.extend_from_slice(chunk);
-    }
-    if out.len() == size_usize {
-        Ok(size)
-    } else {
-        Err(Undecodable)
-    }
-}
-
-/// A size in a delta's header: little-endian groups of 7 bits, the high bit saying more
-/// follow.
-fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), Undecodable> {
-    let mut value = 0u64;
-    for (i, &byte) in bytes.iter().enumerate() {
-        let shift = 7 * i as u32;
-        if shift >= 64 {
-            break;
-        }
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok((value, &bytes[i + 1..]));
-        }
-    }
-    Err(Undecodable)
 }
 
 #[cfg(test)]
@@ -992,46 +680,5 @@ mod tests {
         // The key is in versions 25 to 39 of file.txt: 15 blobs.
         assert_eq!(with_findings, 15);
         assert_eq!(scan.scanned().count(), blobs.len());
-    }
-
-    #[test]
-    fn deltas_copy_and_insert() {
-        let base = b"hello, delta world";
-        // base 18, result 12: copy 5 bytes from 0, insert "!!", copy 5 from 13.
-        let delta = [18, 12, 0x91, 0, 5, 2, b'!', b'!', 0x91, 13, 5];
-        let mut out = Vec::new();
-        assert_eq!(apply_delta(base, &delta, 1 << 20, &mut out).ok(), Some(12));
-        assert_eq!(out, b"hello!!world");
-    }
-
-    #[test]
-    fn malformed_deltas_are_refused() {
-        let base = b"0123456789";
-        let mut out = Vec::new();
-        for delta in [
-            &[11, 3, 0x91, 0, 3][..], // wrong base size
-            &[10, 3, 0x91, 8, 3][..], // copy past the base's end
-            &[10, 3, 5, b'a'][..],    // insert past the delta's end
-            &[10, 3, 0][..],          // reserved opcode
-            &[10, 4, 0x91, 0, 3][..], // result shorter than announced
-            &[10, 2, 0x91, 0, 3][..], // result longer than announced
-            &[10][..],                // truncated header
-            &[0xff; 12][..],          // endless size
-        ] {
-            assert!(
-                apply_delta(base, delta, 1 << 20, &mut out).is_err(),
-                "{delta:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn results_over_the_limit_are_not_built() {
-        let mut out = Vec::new();
-        assert_eq!(
-            apply_delta(b"ab", &[2, 100, 0x91, 0, 2], 10, &mut out).ok(),
-            Some(100)
-        );
-        assert!(out.is_empty());
     }
 }
