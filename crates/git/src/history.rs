@@ -70,8 +70,9 @@ pub fn history(
             &mut problems,
         ));
     }
-    // What no pack held is read through gix, after what the packs held.
-    let already = outcome.blobs;
+    // What no pack held is read through gix, after what the packs held; the progress
+    // bar's total so far is every blob the packs hold.
+    let already = packs.blobs;
     let options = ScanOptions {
         progress: options
             .progress

@@ -70,6 +70,8 @@ pub(crate) struct PackScan<'p> {
     packs: &'p Packs,
     /// The blobs with findings, and those deliberately not scanned.
     pub(crate) reports: HashMap<ObjectId, Report>,
+    /// How many blobs the packs hold (reachable or not): what progress was told.
+    pub(crate) blobs: u64,
 }
 
 /// Whether a blob was read from a pack.
@@ -199,8 +201,9 @@ impl Packs {
 
     /// Scans every blob in the packs on `options.threads` threads.
     pub(crate) fn scan_blobs(&self, scanner: &Scanner, options: &ScanOptions) -> PackScan<'_> {
+        let blobs = self.packs.iter().map(|p| p.tree.blob_count()).sum();
         if let Some(progress) = &options.progress {
-            progress.discovered(self.packs.iter().map(|p| p.tree.blob_count()).sum());
+            progress.discovered(blobs);
         }
         let mut reports = HashMap::new();
         for pack in &self.packs {
@@ -235,6 +238,7 @@ impl Packs {
         PackScan {
             packs: self,
             reports,
+            blobs,
         }
     }
 
