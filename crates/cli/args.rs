@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Exit codes, shown in `--help` and the README.
+/// Exit codes, shown in `--help` and in `docs/guide.md`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  clean: no findings (AWS documentation example keys do not count)
@@ -232,7 +232,7 @@ pub struct AuditArgs {
 
     /// Skip files larger than this (bytes, or with a K/M/G suffix; default 64M). Skipped
     /// files are named on stderr and listed in the report.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = keyhound_config::parse_size)]
     pub max_file_size: Option<u64>,
 
     /// Read this configuration file (custom rules, disabled rules, allowlists). A
@@ -268,7 +268,7 @@ pub struct AuditArgs {
 pub enum AuditFormat {
     /// Readable report: the verdict, each step with its evidence, what to do.
     Human,
-    /// One JSON document (described in the README).
+    /// One JSON document (described in docs/audit.md).
     Json,
     /// Markdown, for a ticket, a wiki page or a CI job summary.
     Markdown,
@@ -306,7 +306,7 @@ pub struct OutputArgs {
     /// the configuration's `max_file_size`, else no limit for files, which are streamed
     /// in bounded memory, and 64M for git blobs). Skipped inputs are named on stderr and
     /// counted in the summary.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = keyhound_config::parse_size)]
     pub max_file_size: Option<u64>,
 
     /// Read this configuration file (custom rules, disabled rules, allowlists) instead of
@@ -375,11 +375,11 @@ pub struct VerifyArgs {
     #[arg(
         long,
         value_name = "URL",
-        default_value = crate::verify::sts::DEFAULT_ENDPOINT,
-        value_parser = crate::verify::sts::Endpoint::parse,
+        default_value = keyhound_verify::sts::DEFAULT_ENDPOINT,
+        value_parser = keyhound_verify::sts::Endpoint::parse,
         requires = "verify"
     )]
-    pub sts_endpoint: crate::verify::sts::Endpoint,
+    pub sts_endpoint: keyhound_verify::sts::Endpoint,
 
     /// How long one --verify request may take, from connecting to the last byte of the
     /// answer (seconds, or with an `ms` suffix). A key whose request times out is `unknown`.
@@ -395,8 +395,8 @@ pub struct VerifyArgs {
 
 impl VerifyArgs {
     /// How to verify, when `--verify` was given.
-    pub fn options(&self) -> Option<crate::verify::Options> {
-        self.verify.then(|| crate::verify::Options {
+    pub fn options(&self) -> Option<keyhound_verify::Options> {
+        self.verify.then(|| keyhound_verify::Options {
             endpoint: self.sts_endpoint.clone(),
             timeout: self.verify_timeout,
         })
@@ -404,11 +404,6 @@ impl VerifyArgs {
 }
 
 impl OutputArgs {
-    /// How to verify, when `--verify` was given.
-    pub fn verify_options(&self) -> Option<crate::verify::Options> {
-        self.verification.options()
-    }
-
     /// The number of threads to use.
     pub fn threads(&self) -> usize {
         self.threads
@@ -434,6 +429,18 @@ pub enum Format {
     Gitlab,
 }
 
+impl From<Format> for keyhound_report::Format {
+    fn from(format: Format) -> keyhound_report::Format {
+        match format {
+            Format::Human => keyhound_report::Format::Human,
+            Format::Json => keyhound_report::Format::Json,
+            Format::Jsonl => keyhound_report::Format::Jsonl,
+            Format::Sarif => keyhound_report::Format::Sarif,
+            Format::Gitlab => keyhound_report::Format::Gitlab,
+        }
+    }
+}
+
 /// Colour choice for human output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -443,23 +450,6 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
-}
-
-/// Parses `123`, `64K`, `64M`, `2G` (powers of 1024).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let (digits, multiplier) = match text.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&text[..i], 1u64 << 10),
-        Some((i, 'm' | 'M')) => (&text[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&text[..i], 1 << 30),
-        _ => (text, 1),
-    };
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size (examples: 1048576, 512K, 64M, 2G)"))?;
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// Parses `1s`, `500ms`, `1.5` (seconds) into a duration between 1 ms and 10 minutes
@@ -491,15 +481,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("64M"), Ok(64 << 20));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999G").is_err());
     }
 
     #[test]

@@ -1,16 +1,13 @@
 //! The `keyhound` binary: parse arguments, run the sub-command, map the outcome to an exit
-//! code. Everything that knows about detection lives in `keyhound-core`.
+//! code. Detection is keyhound-core's, inputs keyhound-input's and keyhound-git's,
+//! reports keyhound-report's, verification keyhound-verify's, the host audit
+//! keyhound-audit's: this crate wires them to flags, progress and stderr.
 
 mod args;
-mod audit;
-mod baseline;
 mod cmd;
-mod config;
 mod exit;
 mod progress;
-mod report;
-mod verify;
-mod walk;
+mod tell;
 
 use clap::Parser;
 

@@ -1,19 +1,18 @@
 //! `keyhound git history | range | staged`: scan a repository with keyhound-git and report
 //! like `scan` does, with the commit, author, date and blob of every finding.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use keyhound_config::Config;
 use keyhound_core::Scanner;
 use keyhound_git::{Outcome, RangeError, ScanOptions, StagedOptions};
+use keyhound_report::Report;
 
 use crate::args::GitCommand;
 use crate::cmd::finish;
-use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::report::{FileFindings, GitMeta, GitStats, Report};
 
 /// Runs a git sub-command.
 pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
@@ -29,10 +28,10 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         .workdir()
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf();
-    let config = Config::for_scan(output, &root)?;
+    let config = Config::resolve(output.config.as_deref(), output.no_config, &root)?;
     let scanner = Scanner::new(config.rules.clone());
     let options = ScanOptions {
-        max_blob_size: config.max_blob_size(output),
+        max_blob_size: config.blob_size_limit(output.max_file_size),
         threads: output.threads(),
         progress: crate::progress::Bar::on_terminal()
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
@@ -105,79 +104,14 @@ fn pre_commit_push() -> Option<Push> {
 
 /// Turns a git outcome into the report every format writes, naming problems on stderr.
 fn report_of(outcome: Outcome) -> Report {
-    let mut report = Report::default();
-    let stats = &mut report.stats;
-    stats.files = outcome.blobs;
-    stats.bytes = outcome.bytes;
-    stats.findings = outcome.findings.len() as u64;
-    stats.examples = outcome
-        .findings
-        .iter()
-        .filter(|f| f.finding.example)
-        .count() as u64;
-    stats.symlinks_skipped = outcome.symlinks;
-    for problem in &outcome.problems {
-        let name = if problem.id.is_empty() {
-            problem.context.clone()
-        } else {
-            format!("{} ({})", problem.id, problem.context)
-        };
-        eprintln!("keyhound: {name}: {}", problem.problem);
-        stats.unreadable.push((name, problem.problem.to_string()));
+    for (name, problem) in outcome.unreadable() {
+        eprintln!("keyhound: {name}: {problem}");
     }
-    let mut git = GitStats {
-        commits: outcome.commits,
-        blobs: outcome.blobs,
-        not_scanned: Vec::new(),
-    };
     for entry in &outcome.not_scanned {
         eprintln!(
             "keyhound: {} ({}): not scanned: {}",
             entry.path, entry.id, entry.reason
         );
-        git.not_scanned
-            .push((entry.path.clone(), entry.id.clone(), entry.reason));
     }
-    stats.git = Some(git);
-
-    stats.suppressed = outcome.suppressed.len() as u64;
-    // One group per (path, blob, commit), in the outcome's order.
-    let suppressed = outcome
-        .suppressed
-        .into_iter()
-        .map(|(found, allowance)| (found, Some(allowance)));
-    for (found, allowance) in outcome
-        .findings
-        .into_iter()
-        .map(|found| (found, None))
-        .chain(suppressed)
-    {
-        let same_commit = |git: &GitMeta| {
-            git.commit.as_ref().map(|c| &c.id) == found.commit.as_ref().map(|c| &c.id)
-        };
-        let group = report.files.iter().position(|file| {
-            let git = file.git.as_ref().expect("git reports carry git metadata");
-            file.path.as_os_str() == found.path.as_str()
-                && git.blob == found.blob
-                && same_commit(git)
-        });
-        let index = group.unwrap_or_else(|| {
-            report.files.push(FileFindings {
-                path: PathBuf::from(&found.path),
-                findings: Vec::new(),
-                suppressed: Vec::new(),
-                git: Some(GitMeta {
-                    blob: found.blob.clone(),
-                    commit: found.commit.clone(),
-                }),
-            });
-            report.files.len() - 1
-        });
-        let file = &mut report.files[index];
-        match allowance {
-            Some(allowance) => file.suppressed.push((found.finding, allowance)),
-            None => file.findings.push(found.finding),
-        }
-    }
-    report
+    outcome.into_report()
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 use keyhound_core::{check_examples, Scanner};
 
 use crate::args::RulesCommand;
-use crate::config::Config;
 use crate::exit::ExitCode;
+use keyhound_config::Config;
 
 /// Lists or checks the active rules.
 pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {

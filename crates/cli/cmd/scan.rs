@@ -1,17 +1,18 @@
-//! `keyhound scan`: walk the paths, scan every file in parallel, report, exit.
+//! `keyhound scan` and `keyhound baseline`: walk the paths, scan every file in parallel,
+//! report, exit.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Instant;
 
-use keyhound_core::{Scanner, Scratch, Severity};
+use keyhound_config::Config;
+use keyhound_core::{Scanner, Scratch};
+use keyhound_input::{record, scan_paths, scan_stream, WalkOptions};
+use keyhound_report::{human, Baseline, Report, ReportBuilder, Source};
 
 use crate::args::{BaselineArgs, ScanArgs};
 use crate::cmd::finish;
-use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::report::{display_path, FileFindings, Report};
-use crate::walk::{self, Event, WalkOptions};
+use crate::tell::tell_walk;
 
 /// `keyhound baseline PATH`: scans PATH and writes `PATH/.keyhound-baseline.json`, with
 /// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
@@ -22,39 +23,41 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let started = Instant::now();
-    let config = Config::for_scan(&args.output, &args.path)?;
+    let output = &args.output;
+    let config = Config::resolve(output.config.as_deref(), output.no_config, &args.path)?;
     let scanner = Scanner::new(config.rules.clone());
-    let mut report = collect_scan(
-        std::slice::from_ref(&args.path),
-        args.gitignore,
-        false,
-        config.max_file_size(&args.output),
-        args.output.threads(),
-        &scanner,
-    )?;
+    let walk = WalkOptions {
+        gitignore: args.gitignore,
+        follow_symlinks: false,
+        ..walk_options(
+            output.threads(),
+            config.file_size_limit(output.max_file_size),
+        )
+    };
+    let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner);
     config.apply(&mut report);
-    for file in &mut report.files {
-        if let Ok(relative) = file.path.strip_prefix(&args.path) {
-            file.path = relative.to_path_buf();
+    for group in &mut report.sources {
+        if let Source::Path(path) = &group.source {
+            if let Ok(relative) = path.strip_prefix(&args.path) {
+                group.source = Source::Path(relative.to_path_buf());
+            }
         }
     }
     report.stats.elapsed = started.elapsed();
     report.forget_suppressed();
-    let path = args.path.join(crate::baseline::FILE_NAME);
-    crate::baseline::write(&path, &report)?;
+    let path = args.path.join(keyhound_report::BASELINE_FILE);
+    let baseline = Baseline::of(&report);
+    baseline.write(&path)?;
     eprintln!(
         "keyhound: wrote {} with {} entries",
         path.display(),
-        report.files.iter().map(|f| f.findings.len()).sum::<usize>()
+        report.findings().count()
     );
-    eprintln!(
-        "{}",
-        crate::report::human::summary_line(&report.stats, &report)
-    );
-    Ok(if report.stats.unreadable.is_empty() {
-        ExitCode::Clean
-    } else {
+    eprintln!("{}", human::summary_line(&report.stats, &report));
+    Ok(if report.is_incomplete() {
         ExitCode::Incomplete
+    } else {
+        ExitCode::Clean
     })
 }
 
@@ -66,18 +69,32 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let config = Config::for_scan(&args.output, &scan_root(&paths))?;
-    let scanner = Scanner::new(config.rules.clone());
-    let mut report = collect_scan(
-        &paths,
-        args.gitignore,
-        args.follow_symlinks,
-        config.max_file_size(&args.output),
-        args.output.threads(),
-        &scanner,
+    let output = &args.output;
+    let config = Config::resolve(
+        output.config.as_deref(),
+        output.no_config,
+        &scan_root(&paths),
     )?;
+    let scanner = Scanner::new(config.rules.clone());
+    let walk = WalkOptions {
+        gitignore: args.gitignore,
+        follow_symlinks: args.follow_symlinks,
+        ..walk_options(
+            output.threads(),
+            config.file_size_limit(output.max_file_size),
+        )
+    };
+    let mut report = collect(&paths, &walk, &scanner);
     report.stats.elapsed = started.elapsed();
-    finish(report, &config, &args.output)
+    finish(report, &config, output)
+}
+
+fn walk_options(threads: usize, max_file_size: u64) -> WalkOptions {
+    WalkOptions {
+        threads,
+        max_file_size,
+        ..WalkOptions::default()
+    }
 }
 
 /// Where the configuration is looked for: the first directory scanned (or the directory
@@ -93,109 +110,25 @@ fn scan_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Walks and scans `paths` (`-` is standard input) into a report.
-fn collect_scan(
-    paths: &[PathBuf],
-    gitignore: bool,
-    follow_symlinks: bool,
-    max_file_size: u64,
-    threads: usize,
-    scanner: &Scanner,
-) -> anyhow::Result<Report> {
-    let (sender, receiver) = mpsc::channel();
-    let (stdin_inputs, file_inputs): (Vec<PathBuf>, Vec<PathBuf>) =
+/// Walks and scans `paths` (`-` is standard input) into a sorted report, naming every
+/// skipped or unreadable input on stderr as it happens.
+fn collect(paths: &[PathBuf], walk: &WalkOptions, scanner: &Scanner) -> Report {
+    let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.as_os_str() == "-");
-    let options = WalkOptions {
-        gitignore,
-        keyhoundignore: true,
-        follow_symlinks,
-        max_file_size,
-        threads,
-    };
-    let collector = std::thread::spawn(move || collect(receiver));
-    if !stdin_inputs.is_empty() {
-        let event = walk::scan_stream(
-            PathBuf::from("<stdin>"),
+    let mut builder = ReportBuilder::new();
+    if !stdin.is_empty() {
+        let event = scan_stream(
+            Source::Stdin,
             std::io::stdin().lock(),
-            max_file_size,
+            walk.max_file_size,
             scanner,
             &mut Scratch::new(),
             &mut Vec::new(),
         );
-        sender.send(event).ok();
+        tell_walk(&event);
+        record(&mut builder, event);
     }
-    walk::walk(&file_inputs, &options, scanner, &sender);
-    drop(sender);
-    Ok(collector
-        .join()
-        .expect("the collector thread does not panic"))
-}
-
-/// Gathers events into a sorted report, naming every skipped or unreadable input on stderr
-/// as it happens.
-pub fn collect(events: mpsc::Receiver<Event>) -> Report {
-    let mut report = Report::default();
-    for event in events {
-        let stats = &mut report.stats;
-        match event {
-            Event::Scanned {
-                path,
-                bytes,
-                findings,
-                suppressed,
-            } => {
-                stats.suppressed += suppressed.len() as u64;
-                stats.files += 1;
-                stats.bytes += bytes;
-                stats.findings += findings.len() as u64;
-                stats.examples += findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Info && f.example)
-                    .count() as u64;
-                if !findings.is_empty() || !suppressed.is_empty() {
-                    report.files.push(FileFindings {
-                        path,
-                        findings,
-                        suppressed,
-                        git: None,
-                    });
-                }
-            }
-            Event::TooLarge { path, bytes } => {
-                let shown = display_path(&path);
-                eprintln!("keyhound: {shown}: skipped, {bytes} bytes is over --max-file-size");
-                stats.too_large.push((shown, bytes));
-            }
-            Event::Unreadable { path, error } => {
-                let shown = path.as_deref().map(display_path).unwrap_or_default();
-                if shown.is_empty() {
-                    eprintln!("keyhound: error: {error}");
-                } else {
-                    eprintln!("keyhound: {shown}: cannot read: {error}");
-                }
-                stats.unreadable.push((shown, error));
-            }
-            Event::Warning { message } => eprintln!("keyhound: warning: {message}"),
-            Event::Counted {
-                files,
-                bytes,
-                symlinks,
-            } => {
-                stats.files += files;
-                stats.bytes += bytes;
-                stats.symlinks_skipped += symlinks;
-            }
-            Event::SpecialSkipped { path } => {
-                eprintln!(
-                    "keyhound: {}: skipped, not a regular file",
-                    display_path(&path)
-                );
-                stats.special_skipped += 1;
-            }
-        }
-    }
-    report.files.sort_by(|a, b| a.path.cmp(&b.path));
-    report.stats.too_large.sort();
-    report.stats.unreadable.sort();
-    report
+    scan_paths(&mut builder, &files, walk, scanner, tell_walk);
+    builder.sort();
+    builder.build()
 }

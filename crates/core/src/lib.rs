@@ -84,6 +84,7 @@ mod ruleset;
 mod scanner;
 mod stream;
 mod validate;
+mod verification;
 
 pub use account::account_id;
 pub use allow::{inline_allowance, Allowance};
@@ -95,6 +96,7 @@ pub use rule::{Pairing, Rule};
 pub use ruleset::{RuleSet, RuleSetBuilder};
 pub use scanner::{Scanner, Scratch};
 pub use stream::Window;
+pub use verification::{Verification, VerificationCounts, Verifications};
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,7 @@ mod object;
 mod open;
 mod pack;
 mod range;
+mod report;
 mod scan;
 mod staged;
 mod tree;

@@ -15,6 +15,7 @@ const MAX_LINKS: usize = 40;
 pub const PSEUDO_DIRS: [&str; 3] = ["proc", "sys", "dev"];
 
 /// The root of the audited file system.
+#[derive(Clone, Debug)]
 pub struct Root {
     real: PathBuf,
 }
@@ -22,18 +23,25 @@ pub struct Root {
 /// Where a path leads inside the root.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
-    /// It exists. `real` is the path on this machine; `inside` is the same path as the
-    /// audited system sees it (absolute, no symlinks); `via_link` says a link was followed.
+    /// It exists.
     Found {
+        /// The path on this machine.
         real: PathBuf,
+        /// The same path as the audited system sees it (absolute, no symlinks).
         inside: PathBuf,
+        /// A link was followed.
         via_link: bool,
     },
-    /// Nothing is there (or a link leads nowhere inside the root). `via_link` is where
-    /// the link led, when one was followed.
-    Absent { via_link: Option<PathBuf> },
+    /// Nothing is there (or a link leads nowhere inside the root).
+    Absent {
+        /// Where the link led, when one was followed.
+        via_link: Option<PathBuf>,
+    },
     /// It lies under /proc, /sys or /dev (perhaps through a link): not read.
-    Pseudo { inside: PathBuf },
+    Pseudo {
+        /// Where, inside the root.
+        inside: PathBuf,
+    },
 }
 
 impl Root {

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::rootfs::{Resolved, Root};
-use super::{Category, Place};
+use crate::rootfs::{Resolved, Root};
+use crate::{Category, Place};
 
 /// Directories holding system and user units, drop-ins and systemd's own configuration
 /// (`DefaultEnvironment=` in `system.conf`).
@@ -136,10 +136,10 @@ pub fn environment_file_places(
         for file in environment_files(&text) {
             let origin = format!(
                 "EnvironmentFile= of {}, line {}",
-                crate::report::display_path(inside),
+                keyhound_report::display_path(inside),
                 file.line
             );
-            let shown = crate::report::escape(&file.path);
+            let shown = keyhound_report::escape(&file.path);
             if file.path.contains('%') {
                 notes.push(format!(
                     "{shown} ({origin}): has a systemd specifier, not followed"

@@ -3,56 +3,148 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{self, Sender};
 
 use ignore::{WalkBuilder, WalkState};
 use keyhound_core::{inline_allowance, Allowance, Finding, Scanner, Scratch};
+use keyhound_report::{display_path, ReportBuilder, Source};
 
-/// What the walk tells the collector.
+/// What the walk tells as it goes.
+#[derive(Debug)]
 pub enum Event {
-    /// A file was read and scanned.
+    /// An input was read and scanned.
     Scanned {
-        path: PathBuf,
+        /// What it was.
+        source: Source,
+        /// Its length.
         bytes: u64,
+        /// What was found.
         findings: Vec<Finding>,
         /// Findings an inline comment allowed, with the marker.
         suppressed: Vec<(Finding, Allowance)>,
     },
-    /// A file was larger than the limit and not scanned.
-    TooLarge { path: PathBuf, bytes: u64 },
+    /// An input was larger than the limit and not scanned.
+    TooLarge {
+        /// Its path.
+        path: PathBuf,
+        /// Its size, or how much was read of it before the limit.
+        bytes: u64,
+    },
     /// A file or directory could not be read: the scan is incomplete.
     Unreadable {
+        /// Its path, when the error names one.
         path: Option<PathBuf>,
+        /// Why.
         error: String,
     },
     /// Something worth saying that does not make the scan incomplete (a symlink loop).
-    Warning { message: String },
+    Warning {
+        /// What.
+        message: String,
+    },
     /// Files scanned without findings, and symbolic links not followed, by one thread.
     Counted {
+        /// Files.
         files: u64,
+        /// Their bytes.
         bytes: u64,
+        /// Symbolic links not followed.
         symlinks: u64,
     },
     /// A FIFO, socket or device: not content, and opening one could block the scan.
-    SpecialSkipped { path: PathBuf },
+    SpecialSkipped {
+        /// Its path.
+        path: PathBuf,
+    },
 }
 
 /// How to walk.
+#[derive(Clone, Debug)]
 pub struct WalkOptions {
+    /// Honour `.gitignore` and other ignore files.
     pub gitignore: bool,
-    /// Honour `.keyhoundignore` files. `audit` does not: an audited host must not be able
-    /// to hide files from its own audit.
+    /// Honour `.keyhoundignore` files. An audit does not: an audited host must not be
+    /// able to hide files from its own audit.
     pub keyhoundignore: bool,
+    /// Follow symbolic links (loops are detected, told as warnings, not followed again).
     pub follow_symlinks: bool,
+    /// Files larger than this are not scanned (told as [`Event::TooLarge`]).
     pub max_file_size: u64,
+    /// Walking and scanning threads; 0 means one per CPU.
     pub threads: usize,
+}
+
+impl Default for WalkOptions {
+    /// Every file, `.keyhoundignore` honoured, no size limit, one thread per CPU.
+    fn default() -> WalkOptions {
+        WalkOptions {
+            gitignore: false,
+            keyhoundignore: true,
+            follow_symlinks: false,
+            max_file_size: u64::MAX,
+            threads: 0,
+        }
+    }
+}
+
+impl WalkOptions {
+    /// The number of threads to use: as set, or one per CPU when 0.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// Walks and scans `paths` in parallel into `builder`, telling `on_event` every event
+/// first (from the calling thread, in the order they arrive: a caller names skipped and
+/// unreadable inputs as they happen). Call [`ReportBuilder::sort`] at the end.
+pub fn scan_paths(
+    builder: &mut ReportBuilder,
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    scanner: &Scanner,
+    mut on_event: impl FnMut(&Event),
+) {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || walk(paths, options, scanner, &sender));
+        for event in receiver {
+            on_event(&event);
+            record(builder, event);
+        }
+    });
+}
+
+/// Counts one event in `builder`.
+pub fn record(builder: &mut ReportBuilder, event: Event) {
+    match event {
+        Event::Scanned {
+            source,
+            bytes,
+            findings,
+            suppressed,
+        } => builder.scanned(source, bytes, findings, suppressed),
+        Event::TooLarge { path, bytes } => builder.too_large(display_path(&path), bytes),
+        Event::Unreadable { path, error } => {
+            builder.unreadable(path.as_deref().map(display_path).unwrap_or_default(), error)
+        }
+        Event::Warning { .. } => {}
+        Event::Counted {
+            files,
+            bytes,
+            symlinks,
+        } => builder.counted(files, bytes, symlinks),
+        Event::SpecialSkipped { .. } => builder.special_skipped(),
+    }
 }
 
 /// The name of the ignore file keyhound always honours.
 pub const KEYHOUND_IGNORE: &str = ".keyhoundignore";
 
-/// Walks `paths` in parallel, scanning every file, and sends one event per file (or
-/// problem) to `events`.
+/// Walks `paths` in parallel, scanning every file, and sends one event per file with
+/// findings (or problem) to `events`, and each thread's count of the rest.
 pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events: &Sender<Event>) {
     let Some((first, rest)) = paths.split_first() else {
         return;
@@ -66,7 +158,7 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
         .hidden(false)
         .parents(true)
         .follow_links(options.follow_symlinks)
-        .threads(options.threads)
+        .threads(options.thread_count())
         .filter_entry(|entry| {
             !(entry.file_name() == ".git" && entry.file_type().is_some_and(|t| t.is_dir()))
         });
@@ -194,7 +286,14 @@ pub fn scan_file(
         };
     }
     if size > READ_WHOLE_UP_TO {
-        return scan_stream(path.to_path_buf(), file, max, scanner, scratch, buffer);
+        return scan_stream(
+            Source::Path(path.to_path_buf()),
+            file,
+            max,
+            scanner,
+            scratch,
+            buffer,
+        );
     }
     // Read at most one byte past the limit: a file that grew since stat is caught too.
     buffer.clear();
@@ -207,7 +306,7 @@ pub fn scan_file(
             bytes: buffer.len() as u64,
         };
     }
-    let event = scan_bytes(path.to_path_buf(), buffer, scanner, scratch);
+    let event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
     // Keep the buffer for the next file, unless this one made it huge.
     if buffer.capacity() > 16 << 20 {
         *buffer = Vec::new();
@@ -222,7 +321,7 @@ const READ_WHOLE_UP_TO: u64 = 8 << 20;
 /// Streams `reader` (a large file, standard input) through the scanner in windows, up to
 /// `max` bytes; `buffer` holds one window.
 pub fn scan_stream(
-    path: PathBuf,
+    source: Source,
     reader: impl Read,
     max: u64,
     scanner: &Scanner,
@@ -242,12 +341,15 @@ pub fn scan_stream(
     });
     match read {
         Err(err) => Event::Unreadable {
-            path: Some(path),
+            path: Some(source.path().into_owned()),
             error: err.to_string(),
         },
-        Ok(bytes) if bytes > max => Event::TooLarge { path, bytes },
+        Ok(bytes) if bytes > max => Event::TooLarge {
+            path: source.path().into_owned(),
+            bytes,
+        },
         Ok(bytes) => Event::Scanned {
-            path,
+            source,
             bytes,
             findings,
             suppressed,
@@ -256,7 +358,7 @@ pub fn scan_stream(
 }
 
 /// Scans bytes already in memory.
-pub fn scan_bytes(path: PathBuf, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
+pub fn scan_bytes(source: Source, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     scanner.scan_with(bytes, scratch, |finding| {
@@ -267,7 +369,7 @@ pub fn scan_bytes(path: PathBuf, bytes: &[u8], scanner: &Scanner, scratch: &mut 
         std::ops::ControlFlow::Continue(())
     });
     Event::Scanned {
-        path,
+        source,
         bytes: bytes.len() as u64,
         findings,
         suppressed,

@@ -190,9 +190,32 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Seconds since the Unix epoch as `x-amz-date` wants them: `YYYYMMDDTHHMMSSZ`.
+/// Seconds since the Unix epoch as `x-amz-date` wants them: `YYYYMMDDTHHMMSSZ` (UTC).
+/// Times before 1970 are written as 1970's first second: a request is signed now.
 pub fn amz_date(seconds: i64) -> String {
-    crate::report::utc_date(seconds).replace(['-', ':'], "")
+    let seconds = seconds.max(0);
+    let (mut days, rest) = (seconds / 86_400, seconds % 86_400);
+    let leap = |year: i64| (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let mut year = 1970;
+    while days >= if leap(year) { 366 } else { 365 } {
+        days -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let february = if leap(year) { 29 } else { 28 };
+    let lengths = [31, february, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut month = 0;
+    while days >= lengths[month] {
+        days -= lengths[month];
+        month += 1;
+    }
+    format!(
+        "{year:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        month + 1,
+        days + 1,
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 #[cfg(test)]
@@ -431,5 +454,10 @@ mod tests {
     #[test]
     fn request_times_are_basic_iso_8601() {
         assert_eq!(amz_date(1_440_938_160), DATE_TIME);
+        assert_eq!(amz_date(0), "19700101T000000Z");
+        assert_eq!(amz_date(951_782_400), "20000229T000000Z");
+        assert_eq!(amz_date(1_700_000_000), "20231114T221320Z");
+        assert_eq!(amz_date(1_735_689_599), "20241231T235959Z");
+        assert_eq!(amz_date(4_107_542_400), "21000301T000000Z");
     }
 }

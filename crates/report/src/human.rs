@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use keyhound_core::{Finding, Kind, RuleSet, Severity};
+use keyhound_core::{Finding, Kind, RuleSet, Severity, Verification};
 
-use super::{display_path, part_value, Report, Stats};
-use crate::verify::Verification;
+use crate::model::{GitOrigin, Report, SourceFindings, Stats};
+use crate::text::{escape, part_value, utc_date};
 
 /// ANSI styling, or none.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Style {
+    /// Colour with ANSI escapes.
     pub color: bool,
 }
 
@@ -47,11 +48,7 @@ pub fn write(
     show_secrets: bool,
 ) -> io::Result<()> {
     let mut remediations: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-    let mut entries: Vec<(&super::FileFindings, &Finding)> = report
-        .files
-        .iter()
-        .flat_map(|file| file.findings.iter().map(move |finding| (file, finding)))
-        .collect();
+    let mut entries: Vec<(&SourceFindings, &Finding)> = report.findings().collect();
     // Live keys first: they are the ones to deactivate now. The sort is stable, so the
     // rest keep the report's order.
     entries.sort_by_key(|(_, finding)| {
@@ -61,12 +58,12 @@ pub fn write(
         )
     });
     for (file, finding) in entries {
-        let path = display_path(&file.path);
+        let path = file.source.display();
         write_finding(out, &path, finding, style, show_secrets)?;
         if let Some(verification) = report.verification_of(finding) {
             write_verification(out, verification, style)?;
         }
-        if let Some(git) = &file.git {
+        if let Some(git) = file.source.git() {
             write_git(out, git, style)?;
         }
         writeln!(out)?;
@@ -75,7 +72,7 @@ pub fn write(
         }
     }
     let suppressed: Vec<_> = report
-        .files
+        .sources
         .iter()
         .flat_map(|file| file.suppressed.iter().map(move |entry| (file, entry)))
         .collect();
@@ -89,7 +86,7 @@ pub fn write(
             writeln!(
                 out,
                 "  {}:{}:{} {} {} [{}]: {} on line {}",
-                display_path(&file.path),
+                file.source.display(),
                 finding.line,
                 finding.column,
                 finding.severity.as_str().to_uppercase(),
@@ -196,20 +193,20 @@ pub fn write_verification(
         out,
         "    {:<8}{}",
         "verify",
-        style.paint(code, &super::escape(&verification.describe()))
+        style.paint(code, &escape(&verification.describe()))
     )
 }
 
-fn write_git(out: &mut dyn Write, git: &super::GitMeta, style: Style) -> io::Result<()> {
+fn write_git(out: &mut dyn Write, git: &GitOrigin, style: Style) -> io::Result<()> {
     match &git.commit {
         Some(commit) => writeln!(
             out,
             "    {:<8}{} {} <{}> {}",
             "commit",
             style.paint("33", &commit.id),
-            super::escape(&commit.author),
-            super::escape(&commit.email),
-            super::utc_date(commit.time)
+            escape(&commit.author),
+            escape(&commit.email),
+            utc_date(commit.time)
         ),
         None => writeln!(out, "    {:<8}{}", "blob", git.blob),
     }
@@ -218,7 +215,7 @@ fn write_git(out: &mut dyn Write, git: &super::GitMeta, style: Style) -> io::Res
 /// The one-line summary: files, bytes, findings by severity, unreadable, skipped, time.
 pub fn summary_line(stats: &Stats, report: &Report) -> String {
     let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-    for finding in report.files.iter().flat_map(|f| &f.findings) {
+    for (_, finding) in report.findings() {
         *by_severity
             .entry(std::cmp::Reverse(finding.severity))
             .or_default() += 1;

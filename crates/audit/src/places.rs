@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::rootfs::{Resolved, Root};
-use super::{Category, Place};
+use crate::rootfs::{Resolved, Root};
+use crate::{Category, Place};
 
 /// Fixed system locations, by category. Directories are walked whole.
 const FIXED: &[(Category, &[&str])] = &[
@@ -50,7 +50,7 @@ const FIXED: &[(Category, &[&str])] = &[
             "/etc/csh.login",
         ],
     ),
-    (Category::SystemdUnit, super::systemd::UNIT_DIRS),
+    (Category::SystemdUnit, crate::systemd::UNIT_DIRS),
     (
         Category::Cron,
         &[
@@ -287,7 +287,7 @@ pub fn from_environment(source: &str, text: &[u8]) -> (Vec<Place>, Vec<String>) 
         } else {
             notes.push(format!(
                 "{variable}={} in {source}: a relative path, not resolved",
-                crate::report::escape(raw)
+                keyhound_report::escape(raw)
             ));
         }
     }

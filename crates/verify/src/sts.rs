@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use keyhound_core::Secret;
+use keyhound_core::{Secret, Verification};
 
-use super::proxy::ProxySetting;
-use super::{sigv4, Verification};
+use crate::proxy::ProxySetting;
+use crate::sigv4;
 
 /// `https://sts.amazonaws.com`, the global endpoint, signed for `us-east-1`.
 pub const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";

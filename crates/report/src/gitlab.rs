@@ -17,11 +17,11 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use keyhound_core::{Finding, Fingerprint, RuleSet, Severity};
+use keyhound_core::{Finding, Fingerprint, RuleSet, Severity, Verification};
 use serde::Serialize;
 
-use super::{display_path, part_label, part_value, provenance, utc_date, FileFindings, Report};
-use crate::verify::Verification;
+use crate::model::{Report, SourceFindings};
+use crate::text::{part_label, part_value, provenance, utc_date};
 
 /// The version of GitLab's report schema this report conforms to.
 pub const SCHEMA_VERSION: &str = "15.0.7";
@@ -238,8 +238,8 @@ pub fn write(out: &mut dyn Write, report: &Report, rules: &RuleSet) -> io::Resul
     // apart by its rank there, in report order (which is deterministic).
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut vulnerabilities = Vec::new();
-    for file in &report.files {
-        let path = display_path(&file.path);
+    for file in &report.sources {
+        let path = file.source.display();
         let entries = file.findings.iter().map(|finding| (finding, None)).chain(
             file.suppressed
                 .iter()
@@ -319,7 +319,7 @@ fn vulnerability_id(fingerprint: &str, path: &str, rank: usize) -> String {
 }
 
 fn vulnerability<'a>(
-    file: &'a FileFindings,
+    file: &'a SourceFindings,
     finding: &'a Finding,
     path: &str,
     id: String,
@@ -327,7 +327,7 @@ fn vulnerability<'a>(
 ) -> Vulnerability<'a> {
     let info = infos.get(finding.rule_id);
     let rule_name = info.map_or(finding.kind.as_str(), |info| info.name);
-    let commit = file.git.as_ref().and_then(|git| git.commit.as_deref());
+    let commit = file.source.git().and_then(|git| git.commit.as_deref());
     let name = if finding.example {
         "AWS documentation example key".to_string()
     } else {

@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::http::{self, Endpoint};
+use crate::http::{self, Endpoint};
 
 /// Where IMDS listens unless told otherwise.
 pub const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
@@ -106,7 +106,7 @@ pub fn ec2_marker(sys: &Path) -> Option<String> {
             format!(
                 "{}/{file} is {:?}",
                 sys.display(),
-                crate::report::escape(&value)
+                keyhound_report::escape(&value)
             )
         })
     })
@@ -172,7 +172,7 @@ pub fn check(endpoint: &Endpoint, timeout: Duration, reason: String) -> RoleChec
                 .lines()
                 .map(str::trim)
                 .filter(|line| !line.is_empty())
-                .map(crate::report::escape)
+                .map(keyhound_report::escape)
                 .collect();
             if names.is_empty() {
                 RoleCheck::NoRole {

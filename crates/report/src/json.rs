@@ -1,6 +1,6 @@
 //! JSON and JSON Lines reports.
 //!
-//! The schema (version 1) is documented in the README; the serde structs here are private
+//! The schema (version 1) is documented in `docs/formats.md`; the serde structs here are private
 //! so that the Rust types can change without changing the wire format.
 
 use std::io::{self, Write};
@@ -8,11 +8,10 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Part};
 use serde::Serialize;
 
-use super::{
-    display_path, part_value, shown, utc_date, verification_record, FileFindings, Report,
-    VerificationRecord,
-};
-use crate::verify::Verification;
+use keyhound_core::Verification;
+
+use crate::model::{Entry, Report, SourceFindings};
+use crate::text::{part_value, shown, utc_date};
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -105,7 +104,7 @@ struct StatsRecord<'a> {
     findings: u64,
     examples: u64,
     unreadable: Vec<Named<'a>>,
-    too_large: Vec<Sized<'a>>,
+    too_large: Vec<SizedRecord<'a>>,
     symlinks_skipped: u64,
     special_skipped: u64,
     suppressed: u64,
@@ -113,7 +112,7 @@ struct StatsRecord<'a> {
     config: Option<ConfigRecord<'a>>,
     baselined: u64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    baseline_stale: Vec<&'a crate::baseline::Entry>,
+    baseline_stale: Vec<&'a Entry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     processes_unreadable: Vec<Named<'a>>,
     elapsed_ms: u128,
@@ -163,7 +162,7 @@ struct Named<'a> {
 }
 
 #[derive(Serialize)]
-struct Sized<'a> {
+struct SizedRecord<'a> {
     path: &'a str,
     bytes: u64,
 }
@@ -204,15 +203,14 @@ fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
 }
 
 fn finding_record<'a>(
-    file: &'a FileFindings,
+    file: &'a SourceFindings,
     finding: &'a Finding,
     verification: Option<&'a Verification>,
     show_secrets: bool,
 ) -> FindingRecord<'a> {
-    let path = &file.path;
-    let git = file.git.as_ref();
+    let git = file.source.git();
     FindingRecord {
-        path: display_path(path),
+        path: file.source.display(),
         line: finding.line,
         column: finding.column,
         rule: finding.rule_id,
@@ -266,7 +264,7 @@ fn stats_record(report: &Report) -> StatsRecord<'_> {
         too_large: stats
             .too_large
             .iter()
-            .map(|(path, bytes)| Sized {
+            .map(|(path, bytes)| SizedRecord {
                 path,
                 bytes: *bytes,
             })
@@ -295,7 +293,11 @@ fn stats_record(report: &Report) -> StatsRecord<'_> {
             not_scanned: git
                 .not_scanned
                 .iter()
-                .map(|(path, id, reason)| NotScanned { path, id, reason })
+                .map(|entry| NotScanned {
+                    path: &entry.path,
+                    id: &entry.id,
+                    reason: &entry.reason,
+                })
                 .collect(),
         }),
         verification: report.verification.as_ref().map(|verified| {
@@ -316,7 +318,7 @@ fn suppressed_records(
     report: &Report,
     show_secrets: bool,
 ) -> impl Iterator<Item = FindingRecord<'_>> {
-    report.files.iter().flat_map(move |file| {
+    report.sources.iter().flat_map(move |file| {
         file.suppressed
             .iter()
             .map(move |(finding, allowance)| FindingRecord {
@@ -330,7 +332,7 @@ fn suppressed_records(
 }
 
 fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingRecord<'_>> {
-    report.files.iter().flat_map(move |file| {
+    report.sources.iter().flat_map(move |file| {
         file.findings
             .iter()
             .map(move |f| finding_record(file, f, report.verification_of(f), show_secrets))
@@ -341,7 +343,7 @@ fn records(report: &Report, show_secrets: bool) -> impl Iterator<Item = FindingR
 /// findings (`audit`).
 pub fn finding_json(
     report: &Report,
-    file: &FileFindings,
+    file: &SourceFindings,
     finding: &Finding,
     show_secrets: bool,
 ) -> serde_json::Value {
@@ -384,4 +386,51 @@ pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> 
     };
     serde_json::to_writer(&mut *out, &summary)?;
     writeln!(out)
+}
+
+/// A verification as JSON and SARIF write it: `status`, then what that status carries.
+#[derive(Serialize)]
+pub(crate) struct VerificationRecord<'a> {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// The record of one verification.
+pub(crate) fn verification_record(verification: &Verification) -> VerificationRecord<'_> {
+    let mut record = VerificationRecord {
+        status: verification.status(),
+        account: None,
+        arn: None,
+        user_id: None,
+        code: None,
+        reason: None,
+    };
+    match verification {
+        Verification::Live {
+            account,
+            arn,
+            user_id,
+        } => {
+            record.account = Some(account);
+            record.arn = Some(arn);
+            record.user_id = Some(user_id);
+        }
+        Verification::Invalid { code, meaning } => {
+            record.code = Some(code);
+            record.reason = Some(meaning);
+        }
+        Verification::Unknown { reason } | Verification::Skipped { reason } => {
+            record.reason = Some(reason);
+        }
+    }
+    record
 }

@@ -13,14 +13,12 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use keyhound_core::{Finding, Part, RuleSet, Severity};
+use keyhound_core::{Finding, Part, RuleSet, Severity, Verification};
 use serde::Serialize;
 
-use super::{
-    part_label, part_value, provenance, utc_date, verification_record, FileFindings, Report,
-    VerificationRecord,
-};
-use crate::verify::Verification;
+use crate::json::{verification_record, VerificationRecord};
+use crate::model::{Report, SourceFindings};
+use crate::text::{part_label, part_value, path_bytes, provenance, utc_date};
 
 /// What `$schema` says: the address GitHub's documentation and most tools use.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -330,7 +328,7 @@ pub fn write(
 
     // Every finding with the file it is in and, when suppressed, why.
     let mut entries: Vec<Entry<'_>> = Vec::new();
-    for file in &report.files {
+    for file in &report.sources {
         entries.extend(file.findings.iter().map(|finding| Entry {
             file,
             finding,
@@ -389,7 +387,7 @@ pub fn write(
 }
 
 struct Entry<'a> {
-    file: &'a FileFindings,
+    file: &'a SourceFindings,
     finding: &'a Finding,
     suppressed: Option<&'a keyhound_core::Allowance>,
     verification: Option<&'a Verification>,
@@ -407,10 +405,10 @@ fn result<'a>(
         suppressed,
         verification,
     } = *entry;
-    let artifact = artifact_location(&file.path);
+    let artifact = artifact_location(&file.source.path());
     let rule_index = index.get(finding.rule_id).copied();
     let info = rule_index.map(|i| &infos[i]);
-    let git = file.git.as_ref();
+    let git = file.source.git();
     let commit = git.and_then(|g| g.commit.as_deref());
 
     let primary = &finding.parts[0];
@@ -549,7 +547,7 @@ fn region(part: &Part, finding: &Finding) -> Region {
 /// A path as a SARIF artifact location: relative paths (and git paths, relative to the
 /// repository's root) percent-encoded against `%SRCROOT%`; absolute ones as `file://` URIs.
 fn artifact_location(path: &Path) -> ArtifactLocation {
-    let (path, bytes) = super::path_bytes(path);
+    let (path, bytes) = path_bytes(path);
     if path.is_absolute() {
         // `/tmp/x` → `file:///tmp/x`; `C:/x` → `file:///C:/x`.
         let drive = bytes.get(1) == Some(&b':');

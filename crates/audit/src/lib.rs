@@ -1,19 +1,55 @@
-//! `keyhound audit`: CIS AWS Foundations 1.18 on a host or an image. The control's audit
-//! has three parts, and so does this one ([`Step`]): is an instance role attached, do
-//! scripts and environment variables hold keys, do applications hold keys. Every place a
-//! key is looked for has a [`Category`], and the category says which step it serves.
+//! keyhound-audit runs CIS AWS Foundations Benchmark 1.18 ("Ensure IAM instance roles are
+//! used for AWS resource access from instances") on a host or on an image's file system.
 //!
-//! The modules: [`rootfs`] resolves paths inside the audited root, [`places`] lists where
-//! to look, [`systemd`] follows units to their environment files, [`imds`] (over
-//! [`http`]) asks the instance metadata service for the role, and [`report`] writes the
-//! verdict.
+//! The control's audit has three parts, and so does this one ([`Step`]): is an instance
+//! role attached, do scripts and environment variables hold keys, do applications hold
+//! keys. Every place a key is looked for has a [`Category`], and the category says which
+//! step it serves. [`audit`] returns an [`Audit`]: every place and what became of it,
+//! every finding with where it was, the role check, and a typed [`Verdict`]; [`render`]
+//! writes it as text, JSON or Markdown.
+//!
+//! The modules: [`rootfs`] resolves paths inside the audited root as a chroot would (a
+//! symbolic link never leads out, `/proc`, `/sys` and `/dev` are never read), [`places`]
+//! lists where to look (fixed places, every home in `etc/passwd`, what process
+//! environments name), [`systemd`] follows units to their environment files, and
+//! [`imds`] asks the instance metadata service (IMDSv2) for the role's name, never its
+//! credentials, and only on EC2 or when asked.
+//!
+//! ```
+//! use keyhound_audit::{audit, AuditOptions, Verdict};
+//! use keyhound_core::Scanner;
+//!
+//! // An image's file system, with a key left in a cron job.
+//! let image = tempfile::tempdir()?;
+//! std::fs::create_dir_all(image.path().join("etc/cron.d"))?;
+//! std::fs::write(
+//!     image.path().join("etc/cron.d/backup"),
+//!     "0 3 * * * root AWS_ACCESS_KEY_ID=AKIAQWZ7RNE3OSJHKV4D \
+//!      AWS_SECRET_ACCESS_KEY=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 /usr/local/bin/backup\n",
+//! )?;
+//! let options = AuditOptions { root: image.path().to_path_buf(), ..AuditOptions::default() };
+//! let audit = audit(&options, &Scanner::default(), |_| {})?;
+//! assert_eq!(audit.result(), Verdict::Fail);
+//! let (source, _, place) = &audit.findings_of(keyhound_audit::Step::ScriptsAndEnvironment)[0];
+//! assert_eq!(source.source.display(), "/etc/cron.d/backup");
+//! assert_eq!(place.category.id(), "cron");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod engine;
 pub mod http;
 pub mod imds;
 pub mod places;
-pub mod report;
+pub mod render;
 pub mod rootfs;
 pub mod systemd;
+mod verdict;
+
+pub use engine::{audit, AuditError, AuditOptions, Notice};
+pub use verdict::{Audit, Located, Status, StepResult, Verdict, Where, CONTROL, TITLE};
 
 use std::path::PathBuf;
 

@@ -1,0 +1,364 @@
+//! The audit's three renderings: human, JSON and Markdown. Each shows the result (PASS,
+//! FAIL, and whether the audit is complete), then each step of the control with its
+//! evidence: the role IMDS named, and every key found with where and which kind of place
+//! it was in. Secrets are redacted unless asked.
+
+use std::io::{self, Write};
+
+use keyhound_report::{display_path, human, json as json_report, part_value};
+use serde_json::{json, Value};
+
+use crate::imds::{RoleCheck, Version};
+use crate::verdict::{role_status, role_summary, Audit, Status, Verdict, CONTROL, TITLE};
+use crate::Step;
+
+/// The role step as the JSON document writes it.
+fn role_json(role: &RoleCheck) -> Value {
+    let version = |v: &Version| match v {
+        Version::V2 => "v2",
+        Version::V1Only => "v1-only",
+    };
+    let mut value = json!({ "status": role_status(role).id(), "summary": role_summary(role) });
+    match role {
+        RoleCheck::NotChecked(why) => value["reason"] = json!(why),
+        RoleCheck::Attached {
+            roles,
+            version: v,
+            endpoint,
+            reason,
+        } => {
+            value["roles"] = json!(roles);
+            value["imds"] = json!(version(v));
+            value["endpoint"] = json!(endpoint);
+            value["reason"] = json!(reason);
+        }
+        RoleCheck::NoRole {
+            version: v,
+            endpoint,
+            reason,
+        } => {
+            value["roles"] = json!([]);
+            value["imds"] = json!(version(v));
+            value["endpoint"] = json!(endpoint);
+            value["reason"] = json!(reason);
+        }
+        RoleCheck::Unreachable {
+            error,
+            endpoint,
+            reason,
+        } => {
+            value["error"] = json!(error);
+            value["endpoint"] = json!(endpoint);
+            value["reason"] = json!(reason);
+        }
+    }
+    value
+}
+
+/// Writes the JSON document (described in `docs/audit.md`).
+pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io::Result<()> {
+    let steps: Vec<Value> = Step::ALL
+        .iter()
+        .map(|&step| {
+            let mut value = json!({
+                "id": step.id(),
+                "title": step.title(),
+                "question": step.question(),
+                "result": audit.step_result(step).id(),
+                "summary": audit.step_summary(step),
+            });
+            if step != Step::Role {
+                value["findings"] = json!(audit.findings_of(step).len());
+            }
+            value
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for step in [Step::ScriptsAndEnvironment, Step::Applications] {
+        for (file, finding, place) in audit.findings_of(step) {
+            let mut value = json_report::finding_json(&audit.report, file, finding, show_secrets);
+            value["step"] = json!(step.id());
+            value["category"] = json!(place.category.id());
+            value["place"] = json!(display_path(&place.place));
+            if let Some(origin) = place.origin {
+                value["origin"] = json!(origin);
+            }
+            findings.push(value);
+        }
+    }
+    let places: Vec<Value> = audit
+        .places
+        .iter()
+        .filter_map(|located| {
+            let (status, resolved) = match &located.status {
+                Status::Scanned { inside, via_link } => {
+                    ("scanned", via_link.then(|| display_path(inside)))
+                }
+                // Absent fixed places are the common case: listed only when named by
+                // something on the host, or reached through a link.
+                Status::Absent { via_link: None } if located.place.origin.is_none() => return None,
+                Status::Absent { via_link } => ("absent", via_link.as_deref().map(display_path)),
+                Status::Pseudo(to) => ("not-read", Some(display_path(to))),
+                Status::Unreadable(_) => ("unreadable", None),
+            };
+            let mut value = json!({
+                "path": display_path(&located.place.path),
+                "category": located.place.category.id(),
+                "step": located.place.category.step().id(),
+                "status": status,
+            });
+            if let Some(resolved) = resolved {
+                value["resolved"] = json!(resolved);
+            }
+            if let Some(origin) = &located.place.origin {
+                value["origin"] = json!(origin);
+            }
+            if let Status::Unreadable(error) = &located.status {
+                value["error"] = json!(error);
+            }
+            Some(value)
+        })
+        .collect();
+    let document = json!({
+        "version": 1,
+        "tool": { "name": "keyhound", "version": env!("CARGO_PKG_VERSION") },
+        "control": { "id": CONTROL, "title": TITLE },
+        "root": display_path(&audit.root),
+        "live": audit.live,
+        "result": audit.result().id(),
+        "complete": audit.incomplete().is_empty(),
+        "incomplete": audit.incomplete(),
+        "summary": audit.headline(),
+        "steps": steps,
+        "role": role_json(&audit.role),
+        "findings": findings,
+        "places": places,
+        "places_looked_for": audit.places.len(),
+        "processes": { "checked": audit.live, "scanned": audit.processes.len() },
+        "notes": audit.notes,
+        "stats": json_report::stats_json(&audit.report),
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+/// Writes the human report.
+pub fn write_human(
+    out: &mut dyn Write,
+    audit: &Audit,
+    style: human::Style,
+    show_secrets: bool,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} audit of {}",
+        style.paint("1", CONTROL),
+        audit.root_shown()
+    )?;
+    writeln!(out, "  {TITLE}")?;
+    let colour = match audit.result() {
+        Verdict::Pass => "1;32",
+        Verdict::Fail => "1;31",
+        Verdict::Incomplete => "1;33",
+    };
+    writeln!(out, "{}\n", style.paint(colour, &audit.headline()))?;
+    for (number, step) in Step::ALL.iter().enumerate() {
+        let result = audit
+            .step_result(*step)
+            .id()
+            .replace('-', " ")
+            .to_uppercase();
+        writeln!(
+            out,
+            "{}. {}: {}",
+            number + 1,
+            style.paint("1", step.title()),
+            style.paint("1", &result)
+        )?;
+        writeln!(out, "   {}", style.paint("2", step.question()))?;
+        writeln!(out, "   {}", audit.step_summary(*step))?;
+        writeln!(out)?;
+        for (file, finding, place) in audit.findings_of(*step) {
+            let path = file.source.display();
+            human::write_finding(out, &path, finding, style, show_secrets)?;
+            if let Some(verification) = audit.report.verification_of(finding) {
+                human::write_verification(out, verification, style)?;
+            }
+            let mut line = format!("    {:<8}{}", "where", place.category.id());
+            if place.place != file.source.path() {
+                line.push_str(&format!(" ({})", display_path(&place.place)));
+            }
+            if let Some(origin) = place.origin {
+                line.push_str(&format!(", from {origin}"));
+            }
+            writeln!(out, "{line}")?;
+            writeln!(out)?;
+        }
+    }
+    let not_scanned = audit.not_scanned();
+    if !not_scanned.is_empty() {
+        writeln!(out, "{}", style.paint("1", "Not scanned:"))?;
+        for (path, why) in not_scanned {
+            writeln!(out, "  {path}: {why}")?;
+        }
+        writeln!(out)?;
+    }
+    if !audit.report.stats.unreadable.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            style.paint("1", "Could not be read (the audit is incomplete):")
+        )?;
+        for (path, error) in &audit.report.stats.unreadable {
+            writeln!(out, "  {path}: {error}")?;
+        }
+        writeln!(out)?;
+    }
+    if !audit.notes.is_empty() {
+        writeln!(out, "{}", style.paint("1", "Notes:"))?;
+        for note in &audit.notes {
+            writeln!(out, "  {note}")?;
+        }
+        writeln!(out)?;
+    }
+    if audit.failing() > 0 {
+        writeln!(out, "{}", style.paint("1", "What to do:"))?;
+        writeln!(out, "  {}", remedy())?;
+    }
+    Ok(())
+}
+
+fn remedy() -> &'static str {
+    "Deactivate each key (aws iam update-access-key --status Inactive), check CloudTrail for \
+     its use, rotate it out of every place listed, and give the workload an IAM role instead: \
+     an EC2 instance profile, an ECS task role, IRSA on EKS, or a Lambda execution role. The \
+     SDKs pick up the role's short-lived credentials by themselves."
+}
+
+/// Markdown text for a table cell: pipes, backticks and line breaks cannot break out.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Writes the Markdown report.
+pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io::Result<()> {
+    writeln!(out, "# {CONTROL} audit of {}", cell(&audit.root_shown()))?;
+    writeln!(out)?;
+    writeln!(out, "_{TITLE}_")?;
+    writeln!(out)?;
+    writeln!(out, "**Result: {}**", cell(&audit.headline()))?;
+    writeln!(out)?;
+    writeln!(out, "| # | Step | Result | Evidence |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for (number, step) in Step::ALL.iter().enumerate() {
+        writeln!(
+            out,
+            "| {} | {} | **{}** | {} |",
+            number + 1,
+            step.title(),
+            audit
+                .step_result(*step)
+                .id()
+                .replace('-', " ")
+                .to_uppercase(),
+            cell(&audit.step_summary(*step))
+        )?;
+    }
+    for step in [Step::ScriptsAndEnvironment, Step::Applications] {
+        let findings = audit.findings_of(step);
+        if findings.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "## {}", step.title())?;
+        writeln!(out)?;
+        // The verification column only when --verify asked STS.
+        let verified = audit.report.verification.is_some();
+        writeln!(
+            out,
+            "| Location | Category | Severity | Kind | Key id | Secret | Account |{}",
+            if verified { " Verified |" } else { "" }
+        )?;
+        writeln!(
+            out,
+            "|---|---|---|---|---|---|---|{}",
+            if verified { "---|" } else { "" }
+        )?;
+        for (file, finding, place) in findings {
+            let secret = finding
+                .parts
+                .iter()
+                .find(|p| p.kind != keyhound_core::Kind::AccessKeyId)
+                .map(|p| part_value(p, show_secrets))
+                .unwrap_or_default();
+            let mut category = place.category.id().to_string();
+            if let Some(origin) = place.origin {
+                category.push_str(&format!(" (from {origin})"));
+            }
+            write!(
+                out,
+                "| `{}:{}` | {} | {} | {} | {} | {} | {} |",
+                file.source.display().replace('`', "'"),
+                finding.line,
+                cell(&category),
+                finding.severity,
+                finding.kind,
+                cell(finding.key_id.as_deref().unwrap_or("")),
+                cell(&secret),
+                cell(finding.account_id.as_deref().unwrap_or(""))
+            )?;
+            if verified {
+                let verification = audit.report.verification_of(finding);
+                let text = verification.map(|v| v.describe()).unwrap_or_default();
+                write!(out, " {} |", cell(&text))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let not_scanned = audit.not_scanned();
+    let unreadable = &audit.report.stats.unreadable;
+    if !not_scanned.is_empty() || !unreadable.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Not scanned")?;
+        writeln!(out)?;
+        for (path, why) in not_scanned {
+            writeln!(out, "- `{}`: {}", path.replace('`', "'"), cell(&why))?;
+        }
+        for (path, error) in unreadable {
+            writeln!(
+                out,
+                "- `{}`: could not be read: {}",
+                path.replace('`', "'"),
+                cell(error)
+            )?;
+        }
+    }
+    if !audit.notes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Notes")?;
+        writeln!(out)?;
+        for note in &audit.notes {
+            writeln!(out, "- {}", cell(note))?;
+        }
+    }
+    if audit.failing() > 0 {
+        writeln!(out)?;
+        writeln!(out, "## What to do")?;
+        writeln!(out)?;
+        writeln!(out, "{}", remedy())?;
+    }
+    let stats = &audit.report.stats;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "_{} files ({} bytes) scanned in {:.2}s by keyhound {}._",
+        stats.files,
+        stats.bytes,
+        stats.elapsed.as_secs_f64(),
+        env!("CARGO_PKG_VERSION")
+    )?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! A git outcome as a keyhound-report [`Report`], which every writer takes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use keyhound_report::{Commit, GitOrigin, GitStats, NotScanned, Report, ReportBuilder};
+
+use crate::scan::Outcome;
+
+impl Outcome {
+    /// The name and reason of every object that could not be read, as a report lists them.
+    pub fn unreadable(&self) -> Vec<(String, String)> {
+        self.problems
+            .iter()
+            .map(|problem| {
+                let name = if problem.id.is_empty() {
+                    problem.context.clone()
+                } else {
+                    format!("{} ({})", problem.id, problem.context)
+                };
+                (name, problem.problem.to_string())
+            })
+            .collect()
+    }
+
+    /// The report of this outcome: findings grouped by blob, path and commit in the
+    /// outcome's order, blobs counted as files, problems as unreadable inputs (the scan
+    /// is then incomplete), entries not scanned in the git stats.
+    pub fn into_report(self) -> Report {
+        let mut builder = ReportBuilder::new();
+        let unreadable = self.unreadable();
+        let stats = builder.stats_mut();
+        stats.files = self.blobs;
+        stats.bytes = self.bytes;
+        stats.findings = self.findings.len() as u64;
+        stats.examples = self.findings.iter().filter(|f| f.finding.example).count() as u64;
+        stats.symlinks_skipped = self.symlinks;
+        stats.unreadable = unreadable;
+        stats.suppressed = self.suppressed.len() as u64;
+        stats.git = Some(GitStats {
+            commits: self.commits,
+            blobs: self.blobs,
+            not_scanned: self
+                .not_scanned
+                .iter()
+                .map(|entry| NotScanned {
+                    path: entry.path.clone(),
+                    id: entry.id.clone(),
+                    reason: entry.reason.to_string(),
+                })
+                .collect(),
+        });
+
+        // Each commit once, shared by its findings.
+        let mut commits: HashMap<String, Arc<Commit>> = HashMap::new();
+        let suppressed = self
+            .suppressed
+            .into_iter()
+            .map(|(found, allowance)| (found, Some(allowance)));
+        let findings = self.findings.into_iter().map(|found| (found, None));
+        for (found, allowance) in findings.chain(suppressed) {
+            let commit = found.commit.as_ref().map(|info| {
+                let commit = commits.entry(info.id.clone()).or_insert_with(|| {
+                    Arc::new(Commit {
+                        id: info.id.clone(),
+                        author: info.author.clone(),
+                        email: info.email.clone(),
+                        time: info.time,
+                    })
+                });
+                Arc::clone(commit)
+            });
+            let origin = GitOrigin {
+                path: found.path,
+                blob: found.blob,
+                commit,
+            };
+            builder.git_finding(origin, found.finding, allowance);
+        }
+        builder.build()
+    }
+}

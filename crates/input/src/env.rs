@@ -1,0 +1,132 @@
+//! Environment variables: this process's, and every readable process's. A service
+//! started with `AWS_SECRET_ACCESS_KEY` in its environment carries a long-lived key,
+//! whatever its files say (CIS 1.18: "audit all scripts and environment variables").
+
+use std::path::Path;
+
+use keyhound_core::{inline_allowance, Scanner, Scratch};
+use keyhound_report::{ReportBuilder, Source};
+
+/// This process's environment as [`environment_text`] writes it.
+pub fn own_environment() -> Vec<u8> {
+    environment_text(
+        std::env::vars_os().map(|(k, v)| (k.into_encoded_bytes(), v.into_encoded_bytes())),
+    )
+}
+
+/// One `NAME=value` per line, so a finding's line says which variable holds it and a key
+/// id pairs with its secret in the next variable.
+pub fn environment_text(vars: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+    let mut text = Vec::new();
+    for (name, value) in vars {
+        text.extend_from_slice(&name);
+        text.push(b'=');
+        text.extend_from_slice(&value);
+        text.push(b'\n');
+    }
+    text
+}
+
+/// Scans one environment (as [`environment_text`] writes it) into `builder`, as `source`.
+pub fn scan_environment(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    builder: &mut ReportBuilder,
+    source: Source,
+    text: &[u8],
+) {
+    let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
+    scanner.scan_with(text, scratch, |finding| {
+        match inline_allowance(text, &finding) {
+            Some(allowance) => suppressed.push((finding, allowance)),
+            None => findings.push(finding),
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    builder.scanned(source, text.len() as u64, findings, suppressed);
+}
+
+/// Every process's environment, read from `/proc`.
+#[derive(Debug, Default)]
+pub struct ProcessEnvironments {
+    /// Each readable process ([`Source::Process`]) with its environment, as
+    /// [`environment_text`] writes it, by pid.
+    pub environments: Vec<(Source, Vec<u8>)>,
+    /// Processes whose environment could not be read (another user's, without root),
+    /// named as [`Source::path`] shows them, with why. The normal state of an audit run
+    /// without root: not an incomplete scan.
+    pub unreadable: Vec<(String, String)>,
+    /// `/proc` itself could not be listed: why. This one is an incomplete scan.
+    pub not_listed: Option<String>,
+}
+
+/// Reads every process's environment (`/proc/<pid>/environ`, NUL-separated). A process
+/// that exits between listing and reading is passed over.
+pub fn process_environments() -> ProcessEnvironments {
+    process_environments_in(Path::new("/proc"))
+}
+
+fn process_environments_in(proc: &Path) -> ProcessEnvironments {
+    let mut found = ProcessEnvironments::default();
+    let entries = match std::fs::read_dir(proc) {
+        Ok(entries) => entries,
+        Err(err) => {
+            found.not_listed = Some(err.to_string());
+            return found;
+        }
+    };
+    let mut pids: Vec<u32> = entries
+        .flatten()
+        .filter_map(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse().ok())
+        })
+        .collect();
+    pids.sort_unstable();
+    for pid in pids {
+        let dir = proc.join(pid.to_string());
+        let command = std::fs::read_to_string(dir.join("comm"))
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default();
+        let source = Source::Process { pid, command };
+        match std::fs::read(dir.join("environ")) {
+            Ok(raw) => {
+                let vars = raw.split(|&b| b == 0).filter(|v| !v.is_empty()).map(|var| {
+                    let eq = var.iter().position(|&b| b == b'=').unwrap_or(var.len());
+                    (var[..eq].to_vec(), var[(eq + 1).min(var.len())..].to_vec())
+                });
+                found.environments.push((source, environment_text(vars)));
+            }
+            // A process that exited between listing and reading is not a failure.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                let name = source.path().display().to_string();
+                found.unreadable.push((name, err.to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_environment_is_one_variable_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let process = dir.path().join("42");
+        std::fs::create_dir(&process).unwrap();
+        std::fs::write(process.join("comm"), "app\n").unwrap();
+        std::fs::write(process.join("environ"), b"A=1\0B=x=y\0\0").unwrap();
+        std::fs::create_dir(dir.path().join("self")).unwrap();
+        let found = process_environments_in(dir.path());
+        assert_eq!(found.environments.len(), 1);
+        let (source, text) = &found.environments[0];
+        assert_eq!(source.display(), "/proc/42/environ (app)");
+        assert_eq!(text, b"A=1\nB=x=y\n");
+        assert!(found.unreadable.is_empty() && found.not_listed.is_none());
+    }
+}

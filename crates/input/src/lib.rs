@@ -1,0 +1,39 @@
+//! keyhound-input reads what keyhound scans and hands it to keyhound-core: files and
+//! directories walked in parallel, standard input and other streams, and environment
+//! variables.
+//!
+//! * [`scan_paths`] walks files and directories with the `ignore` crate (every file by
+//!   default, git-ignored ones too; `.keyhoundignore` honoured; `.gitignore` on request),
+//!   one scanner scratch per thread, files over 8 MiB streamed in bounded memory, and
+//!   tells every problem as an [`Event`]: nothing is skipped silently.
+//! * [`scan_stream`] scans any reader (standard input, a pipe) in bounded memory.
+//! * [`env`] reads this process's environment and every readable process's.
+//!
+//! Results go into a [`keyhound_report::ReportBuilder`].
+//!
+//! ```
+//! use keyhound_core::Scanner;
+//! use keyhound_input::{scan_paths, WalkOptions};
+//! use keyhound_report::ReportBuilder;
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("app.env"), "AWS_ACCESS_KEY_ID=AKIAQWZ7RNE3OSJHKV4D\n")?;
+//! let mut builder = ReportBuilder::new();
+//! scan_paths(&mut builder, &[dir.path().to_path_buf()], &WalkOptions::default(), &Scanner::default(), |_| {});
+//! builder.sort();
+//! let report = builder.build();
+//! assert_eq!(report.stats.files, 1);
+//! assert_eq!(report.sources[0].findings[0].key_id.as_deref(), Some("AKIAQWZ7RNE3OSJHKV4D"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod env;
+mod walk;
+
+pub use walk::{
+    record, scan_bytes, scan_file, scan_paths, scan_stream, walk, Event, WalkOptions,
+    KEYHOUND_IGNORE,
+};
