@@ -395,14 +395,17 @@ fn action_yml_is_a_composite_action_running_the_script() {
         assert!(text.contains(needle), "action.yml has {needle:?}");
     }
     assert!(repo_root().join("ci/keyhound-ci.sh").is_file());
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let guide = std::fs::read_to_string(repo_root().join("docs/hooks-and-ci.md")).unwrap();
     for needle in [
         "## Use in CI",
         "fetch-depth: 0",
         "uses: keyhound/keyhound@",
         "security-events: write",
     ] {
-        assert!(readme.contains(needle), "README's Use in CI has {needle:?}");
+        assert!(
+            guide.contains(needle),
+            "docs/hooks-and-ci.md's Use in CI has {needle:?}"
+        );
     }
 
     let Some(action) = yaml_as_json(&path) else {
@@ -467,12 +470,12 @@ fn the_gitlab_ci_snippet_publishes_the_report_from_the_same_script() {
     ] {
         assert!(text.contains(needle), "ci/gitlab-ci.yml has {needle:?}");
     }
-    // The README shows the job as it is in the file.
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    // docs/hooks-and-ci.md shows the job as it is in the file.
+    let guide = std::fs::read_to_string(repo_root().join("docs/hooks-and-ci.md")).unwrap();
     let job = &text[text.find("keyhound:\n").unwrap()..];
     assert!(
-        readme.contains(job),
-        "README's GitLab job is ci/gitlab-ci.yml's"
+        guide.contains(job),
+        "docs/hooks-and-ci.md's GitLab job is ci/gitlab-ci.yml's"
     );
 
     let Some(config) = yaml_as_json(&path) else {
