@@ -71,7 +71,7 @@ impl Outcome {
                 Arc::clone(commit)
             });
             let origin = GitOrigin {
-                path: found.path,
+                path: found.path.into_bytes(),
                 blob: found.blob,
                 commit,
             };

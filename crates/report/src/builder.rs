@@ -23,7 +23,7 @@ use crate::model::{GitOrigin, Report, Source, SourceFindings, Stats};
 pub struct ReportBuilder {
     report: Report,
     /// Git groups by (path, blob, commit), so each blob at a path in a commit is one group.
-    git_groups: HashMap<(String, String, Option<String>), usize>,
+    git_groups: HashMap<(Vec<u8>, String, Option<String>), usize>,
 }
 
 impl ReportBuilder {

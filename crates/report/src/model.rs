@@ -34,8 +34,9 @@ pub enum Source {
 /// Where a git blob came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GitOrigin {
-    /// The path in the repository, `/`-separated.
-    pub path: String,
+    /// The path in the repository, `/`-separated, as git stores it (bytes: not always
+    /// UTF-8).
+    pub path: Vec<u8>,
     /// The blob id, hex.
     pub blob: String,
     /// The commit that introduced it (none for the index and unreachable objects).
@@ -66,7 +67,7 @@ impl Source {
             Source::Process { pid, command } => {
                 Cow::Owned(PathBuf::from(format!("/proc/{pid}/environ ({command})")))
             }
-            Source::Git(origin) => Cow::Borrowed(Path::new(&origin.path)),
+            Source::Git(origin) => path_of_bytes(&origin.path),
         }
     }
 
@@ -82,6 +83,19 @@ impl Source {
             Source::Git(origin) => Some(origin),
             _ => None,
         }
+    }
+}
+
+/// A git path as a [`Path`]: its bytes on Unix, lossily decoded elsewhere.
+fn path_of_bytes(bytes: &[u8]) -> Cow<'_, Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(Path::new(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        Cow::Owned(PathBuf::from(String::from_utf8_lossy(bytes).into_owned()))
     }
 }
 
