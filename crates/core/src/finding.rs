@@ -2,12 +2,14 @@
 //! self-redacting [`Secret`] and the stable [`Fingerprint`].
 
 use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 /// What a finding (or a part of one) is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Kind {
@@ -46,6 +48,19 @@ impl Kind {
     }
 }
 
+impl FromStr for Kind {
+    type Err = String;
+
+    /// Parses a kind's name (`access-key-id`, `credential`, …).
+    fn from_str(name: &str) -> Result<Kind, String> {
+        match name {
+            "credential" => Ok(Kind::Credential),
+            "example" => Ok(Kind::Example),
+            _ => Kind::parse_part(name).ok_or_else(|| format!("{name:?} is not a kind")),
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -53,7 +68,7 @@ impl fmt::Display for Kind {
 }
 
 /// How urgent a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Documentation examples: no action needed, does not fail a scan by default.
@@ -93,6 +108,15 @@ impl Severity {
     }
 }
 
+impl FromStr for Severity {
+    type Err = String;
+
+    /// Parses a lower-case severity name.
+    fn from_str(name: &str) -> Result<Severity, String> {
+        Severity::parse(name).ok_or_else(|| format!("{name:?} is not a severity"))
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -100,7 +124,7 @@ impl fmt::Display for Severity {
 }
 
 /// A half-open byte range `start..end` into the scanned input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// First byte.
     pub start: usize,
@@ -132,8 +156,9 @@ impl Span {
 pub struct Secret(String);
 
 impl Secret {
-    pub(crate) fn new(value: String) -> Secret {
-        Secret(value)
+    /// A secret holding `value` (in tests, or a value read back from a report).
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
     }
 
     /// The whole secret. Print it only when the user asked for it.
@@ -167,6 +192,80 @@ impl Serialize for Secret {
     }
 }
 
+impl<'de> Deserialize<'de> for Secret {
+    /// Whatever text the report held: the whole value when it was written with secrets
+    /// shown, else the redacted text.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// A rule's id (`aws-access-key-id`): shared, cheap to clone, compared as text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(Arc<str>);
+
+impl RuleId {
+    /// The id `id`.
+    pub fn new(id: &str) -> RuleId {
+        RuleId(Arc::from(id))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for RuleId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for RuleId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for RuleId {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RuleId {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", &*self.0)
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RuleId, D::Error> {
+        String::deserialize(deserializer).map(|id| RuleId(Arc::from(id)))
+    }
+}
+
 /// `sha256(rule id + secret)`: identifies a finding across runs, machines and line moves
 /// without revealing the secret.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -193,6 +292,32 @@ impl Fingerprint {
     }
 }
 
+impl FromStr for Fingerprint {
+    type Err = String;
+
+    /// Parses 64 hex digits, as [`Fingerprint::to_hex`] writes them.
+    fn from_str(hex: &str) -> Result<Fingerprint, String> {
+        let digit = |b: u8| match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        };
+        let bytes = hex.as_bytes();
+        let mut out = [0u8; 32];
+        if bytes.len() != 64 {
+            return Err("a fingerprint is 64 hex digits".into());
+        }
+        for (i, pair) in bytes.chunks(2).enumerate() {
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(high), Some(low)) => out[i] = high << 4 | low,
+                _ => return Err("a fingerprint is 64 hex digits".into()),
+            }
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
@@ -211,13 +336,20 @@ impl Serialize for Fingerprint {
     }
 }
 
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Fingerprint, D::Error> {
+        let hex = String::deserialize(deserializer)?;
+        hex.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// One matched piece of a finding: a key id, a secret or a session token.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Part {
     /// `access-key-id`, `secret-access-key` or `session-token`.
     pub kind: Kind,
     /// The rule that matched it.
-    pub rule_id: &'static str,
+    pub rule_id: RuleId,
     /// Where it is, in bytes of the input as given (before any transcoding).
     pub span: Span,
     /// 1-based line.
@@ -229,10 +361,13 @@ pub struct Part {
 }
 
 /// One reported credential (or part of one).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// Its serde form is the finding object of keyhound's JSON report (see
+/// [`Finding::shown`]); it reads back from one, secrets as the report held them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// The rule that produced it (`aws-credential` for a pair).
-    pub rule_id: &'static str,
+    pub rule_id: RuleId,
     /// What was found.
     pub kind: Kind,
     /// How urgent it is.

@@ -187,7 +187,7 @@ impl RuleSetBuilder {
                 rule::parse_file(source, text)?
             };
             for spec in &file.rules {
-                if rules.iter().any(|rule| rule.id == spec.id) {
+                if rules.iter().any(|rule| *rule.id == *spec.id) {
                     return Err(
                         Error::rule(source, &spec.id, "duplicate rule id").at_rule_line(text)
                     );
@@ -195,7 +195,7 @@ impl RuleSetBuilder {
                 rules.push(rule::compile_rule(source, spec).map_err(|e| e.at_rule_line(text))?);
             }
             if let Some(spec) = &file.pairing {
-                if rules.iter().any(|rule| rule.id == spec.rule_id) {
+                if rules.iter().any(|rule| *rule.id == *spec.rule_id) {
                     return Err(Error::rule(
                         source,
                         &spec.rule_id,
@@ -214,7 +214,7 @@ impl RuleSetBuilder {
         }
         for id in &self.disabled {
             let before = rules.len();
-            rules.retain(|rule| rule.id != id);
+            rules.retain(|rule| *rule.id != **id);
             if rules.len() == before {
                 return Err(Error::rule("disable", id, "no such rule"));
             }

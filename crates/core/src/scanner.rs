@@ -410,7 +410,7 @@ impl Scanner {
                         let (line, column) = locate(span.start);
                         Part {
                             kind: raw.kind,
-                            rule_id: self.rules.rule_at(raw.rule).id,
+                            rule_id: self.rules.rule_at(raw.rule).id.clone(),
                             span: origin.input_span(span, &scratch.offsets),
                             line,
                             column,
@@ -431,13 +431,13 @@ impl Scanner {
             .find(|p| p.kind == Kind::AccessKeyId)
             .map(|p| p.value.expose().to_string());
         let (rule_id, kind, severity) = match (parts.len() > 1, self.rules.pairing()) {
-            (true, Some(pairing)) => (pairing.rule_id, Kind::Credential, pairing.severity),
+            (true, Some(pairing)) => (pairing.rule_id.clone(), Kind::Credential, pairing.severity),
             _ => {
                 let rule = self
                     .rules
-                    .rule(primary.rule_id)
+                    .rule(&primary.rule_id)
                     .expect("parts come from rules in the set");
-                (rule.id, rule.kind, rule.severity)
+                (rule.id.clone(), rule.kind, rule.severity)
             }
         };
         let (kind, severity) = if example {
@@ -454,6 +454,7 @@ impl Scanner {
         // AWS's documentation keys predate the encoding: their "account" means nothing.
         let account_id = key_id.as_deref().filter(|_| !example).and_then(account_id);
         Finding {
+            fingerprint: Fingerprint::of(&rule_id, fingerprint_value),
             rule_id,
             kind,
             severity,
@@ -466,7 +467,6 @@ impl Scanner {
             example,
             binary: origin.binary,
             encoding: origin.label,
-            fingerprint: Fingerprint::of(rule_id, fingerprint_value),
             parts,
         }
     }

@@ -211,7 +211,7 @@ impl Baseline {
             let path = group.source.display();
             group.findings.retain(|f| {
                 let fingerprint = f.fingerprint.to_hex();
-                match index.get(&(path.as_str(), f.rule_id, fingerprint.as_str())) {
+                match index.get(&(path.as_str(), f.rule_id.as_str(), fingerprint.as_str())) {
                     Some(entry) => {
                         matched.insert(*entry);
                         baselined += 1;

@@ -325,7 +325,7 @@ fn vulnerability<'a>(
     id: String,
     infos: &HashMap<&str, RuleInfo<'_>>,
 ) -> Vulnerability<'a> {
-    let info = infos.get(finding.rule_id);
+    let info = infos.get(finding.rule_id.as_str());
     let rule_name = info.map_or(finding.kind.as_str(), |info| info.name);
     let commit = file.source.git().and_then(|git| git.commit.as_deref());
     let name = if finding.example {
@@ -352,7 +352,7 @@ fn vulnerability<'a>(
             id: "keyhound",
             name: "keyhound",
         },
-        identifiers: [identifier(finding.rule_id, rule_name)],
+        identifiers: [identifier(&finding.rule_id, rule_name)],
         location: Location {
             file: path.to_string(),
             start_line: lines.clone().min().unwrap_or(finding.line),

@@ -68,7 +68,9 @@ pub fn write(
         }
         writeln!(out)?;
         if let Some(entry) = remediation_of(rules, finding) {
-            remediations.entry(finding.rule_id).or_insert(entry);
+            remediations
+                .entry(finding.rule_id.as_str())
+                .or_insert(entry);
         }
     }
     let suppressed: Vec<_> = report
@@ -112,11 +114,14 @@ fn remediation_of<'r>(rules: &'r RuleSet, finding: &Finding) -> Option<(&'r str,
     if finding.kind == Kind::Example {
         return None;
     }
-    if let Some(pairing) = rules.pairing().filter(|p| p.rule_id() == finding.rule_id) {
+    if let Some(pairing) = rules
+        .pairing()
+        .filter(|p| p.rule_id() == finding.rule_id.as_str())
+    {
         return Some((pairing.name(), pairing.remediation()));
     }
     rules
-        .rule(finding.rule_id)
+        .rule(&finding.rule_id)
         .map(|rule| (rule.name(), rule.remediation()))
 }
 

@@ -5,13 +5,13 @@
 
 use std::io::{self, Write};
 
-use keyhound_core::{Finding, Part};
+use keyhound_core::{Finding, Shown};
 use serde::Serialize;
 
 use keyhound_core::Verification;
 
 use crate::model::{Entry, Report, SourceFindings};
-use crate::text::{part_value, shown, utc_date};
+use crate::text::utc_date;
 
 /// Bumped only on incompatible changes to the JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,27 +33,13 @@ struct Tool {
     version: &'static str,
 }
 
+/// A finding as the report writes it: where it is, keyhound-core's own serialisation of
+/// the finding (one form for the library and the binary), and what the report adds.
 #[derive(Serialize)]
 struct FindingRecord<'a> {
     path: String,
-    line: usize,
-    column: usize,
-    rule: &'a str,
-    kind: &'a str,
-    severity: &'a str,
-    key_id: Option<&'a str>,
-    account_id: Option<&'a str>,
-    /// The canary-token service owning that account, when the key is a canary.
-    canary: Option<&'a str>,
-    /// The secret (or token) of the finding, redacted; absent for a lone key id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret: Option<String>,
-    example: bool,
-    binary: bool,
-    encoding: &'a str,
-    fingerprint: String,
-    span: Span,
-    parts: Vec<PartRecord<'a>>,
+    #[serde(flatten)]
+    finding: Shown<'a>,
     /// Git scans only: the blob, and the commit that introduced it.
     #[serde(skip_serializing_if = "Option::is_none")]
     blob: Option<&'a str>,
@@ -79,22 +65,6 @@ struct CommitRecord<'a> {
     author: &'a str,
     email: &'a str,
     date: String,
-}
-
-#[derive(Serialize)]
-struct Span {
-    start: usize,
-    end: usize,
-}
-
-#[derive(Serialize)]
-struct PartRecord<'a> {
-    kind: &'a str,
-    rule: &'a str,
-    line: usize,
-    column: usize,
-    span: Span,
-    value: String,
 }
 
 #[derive(Serialize)]
@@ -187,21 +157,6 @@ fn tool() -> Tool {
     }
 }
 
-fn part_record(part: &Part, show_secrets: bool) -> PartRecord<'_> {
-    let value = part_value(part, show_secrets);
-    PartRecord {
-        kind: part.kind.as_str(),
-        rule: part.rule_id,
-        line: part.line,
-        column: part.column,
-        span: Span {
-            start: part.span.start,
-            end: part.span.end,
-        },
-        value,
-    }
-}
-
 fn finding_record<'a>(
     file: &'a SourceFindings,
     finding: &'a Finding,
@@ -211,32 +166,7 @@ fn finding_record<'a>(
     let git = file.source.git();
     FindingRecord {
         path: file.source.display(),
-        line: finding.line,
-        column: finding.column,
-        rule: finding.rule_id,
-        kind: finding.kind.as_str(),
-        severity: finding.severity.as_str(),
-        key_id: finding.key_id.as_deref(),
-        account_id: finding.account_id.as_deref(),
-        canary: finding.canary,
-        secret: finding
-            .parts
-            .iter()
-            .any(|p| p.kind != keyhound_core::Kind::AccessKeyId)
-            .then(|| shown(finding.secret(), show_secrets)),
-        example: finding.example,
-        binary: finding.binary,
-        encoding: finding.encoding,
-        fingerprint: finding.fingerprint.to_hex(),
-        span: Span {
-            start: finding.span.start,
-            end: finding.span.end,
-        },
-        parts: finding
-            .parts
-            .iter()
-            .map(|p| part_record(p, show_secrets))
-            .collect(),
+        finding: finding.shown(show_secrets),
         blob: git.map(|g| g.blob.as_str()),
         commit: git.and_then(|g| g.commit.as_deref()).map(|c| CommitRecord {
             id: &c.id,
@@ -433,4 +363,29 @@ pub(crate) fn verification_record(verification: &Verification) -> VerificationRe
         }
     }
     record
+}
+
+#[cfg(test)]
+mod tests {
+    use keyhound_core::{Finding, Scanner};
+
+    use crate::{ReportBuilder, Source};
+
+    #[test]
+    fn the_documents_findings_read_back_as_the_scanners() {
+        let text = b"aws_access_key_id = AKIAQWZ7RNE3OSJHKV4D\n\
+                     aws_secret_access_key = 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\n\
+                     other = AKIAFJXNMR6TZAPCKW37\n";
+        let findings = Scanner::default().scan(text);
+        assert_eq!(findings.len(), 2);
+        let mut builder = ReportBuilder::new();
+        builder.scanned(Source::Stdin, 1, findings.clone(), Vec::new());
+        let report = builder.build();
+        let mut out = Vec::new();
+        super::write_json(&mut out, &report, true).unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let back: Vec<Finding> = serde_json::from_value(document["findings"].clone()).unwrap();
+        assert_eq!(back, findings);
+        assert_eq!(document["findings"][0]["path"], "<stdin>");
+    }
 }

@@ -406,7 +406,7 @@ fn result<'a>(
         verification,
     } = *entry;
     let artifact = artifact_location(&file.source.path());
-    let rule_index = index.get(finding.rule_id).copied();
+    let rule_index = index.get(finding.rule_id.as_str()).copied();
     let info = rule_index.map(|i| &infos[i]);
     let git = file.source.git();
     let commit = git.and_then(|g| g.commit.as_deref());
@@ -432,7 +432,7 @@ fn result<'a>(
         .collect();
 
     SarifResult {
-        rule_id: finding.rule_id,
+        rule_id: &finding.rule_id,
         rule_index,
         level: level(finding.severity),
         message: Message {

@@ -6,7 +6,7 @@ pub(crate) mod spec;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::error::Error;
-use crate::finding::{Kind, Severity};
+use crate::finding::{Kind, RuleId, Severity};
 use crate::validate::Validators;
 use spec::{PairingSpec, RuleFile, RuleSpec};
 
@@ -33,7 +33,7 @@ pub(crate) struct NameEvidence {
 /// One compiled detection rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub(crate) id: &'static str,
+    pub(crate) id: RuleId,
     pub(crate) name: String,
     pub(crate) kind: Kind,
     pub(crate) severity: Severity,
@@ -54,8 +54,8 @@ pub struct Rule {
 
 impl Rule {
     /// Stable identifier (`aws-access-key-id`).
-    pub fn id(&self) -> &'static str {
-        self.id
+    pub fn id(&self) -> &str {
+        &self.id
     }
     /// Human name.
     pub fn name(&self) -> &str {
@@ -100,7 +100,7 @@ impl Rule {
 pub struct Pairing {
     pub(crate) max_lines: usize,
     pub(crate) max_bytes: usize,
-    pub(crate) rule_id: &'static str,
+    pub(crate) rule_id: RuleId,
     pub(crate) name: String,
     pub(crate) severity: Severity,
     pub(crate) description: String,
@@ -111,8 +111,8 @@ pub struct Pairing {
 
 impl Pairing {
     /// Rule id of combined findings (`aws-credential`).
-    pub fn rule_id(&self) -> &'static str {
-        self.rule_id
+    pub fn rule_id(&self) -> &str {
+        &self.rule_id
     }
     /// Human name of combined findings.
     pub fn name(&self) -> &str {
@@ -243,7 +243,7 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
     }
     let validators = Validators::compile(&spec.validate).map_err(fail)?;
     Ok(Rule {
-        id: leak(&spec.id),
+        id: RuleId::new(&spec.id),
         name: spec.name.clone(),
         kind,
         severity,
@@ -289,7 +289,7 @@ pub(crate) fn compile_pairing(source: &str, spec: &PairingSpec) -> Result<Pairin
     Ok(Pairing {
         max_lines: spec.max_lines,
         max_bytes: spec.max_bytes,
-        rule_id: leak(&spec.rule_id),
+        rule_id: RuleId::new(&spec.rule_id),
         name: spec.name.clone(),
         severity,
         description: spec.description.clone(),
@@ -297,12 +297,6 @@ pub(crate) fn compile_pairing(source: &str, spec: &PairingSpec) -> Result<Pairin
         examples: spec.examples.clone(),
         negative_examples: spec.negative_examples.clone(),
     })
-}
-
-/// Rule ids live as long as the program: they are few, built once, and `&'static str`
-/// keeps [`Finding`](crate::Finding) cheap to copy around.
-fn leak(id: &str) -> &'static str {
-    Box::leak(id.to_string().into_boxed_str())
 }
 
 #[cfg(test)]
