@@ -148,7 +148,7 @@ pub const FILE_VARIABLES: [&str; 2] = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFI
 /// The first uid of human accounts (`UID_MIN` in login.defs on every mainstream
 /// distribution). Their homes are walked whole; service accounts' homes only have their
 /// credentials and shell files read.
-const UID_MIN: u32 = 1000;
+pub const UID_MIN: u32 = 1000;
 
 /// A home directory found on the audited system.
 #[derive(Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //!   one scanner scratch per thread, files over 8 MiB streamed in bounded memory, and
 //!   tells every problem as an [`Event`]: nothing is skipped silently.
 //! * [`scan_stream`] scans any reader (standard input, a pipe) in bounded memory.
-//! * [`env`] reads this process's environment and every readable process's.
+//! * [`env`](mod@env) reads this process's environment and every readable process's.
 //!
 //! Results go into a [`keyhound_report::ReportBuilder`].
 //!

@@ -10,7 +10,7 @@
 //!   secret).
 //! * Writers: [`human`] (a block per finding, then what to do), [`json`] (one document,
 //!   or JSON Lines), [`sarif`] (2.1.0, for GitHub code scanning) and [`gitlab`] (GitLab's
-//!   secret-detection report). [`write`] picks one by [`Format`].
+//!   secret-detection report). [`write()`] picks one by [`Format`].
 //!
 //! Every writer redacts secrets and session tokens to their first 4 characters unless
 //! asked to show them; key ids are shown in full (an administrator needs them to
@@ -105,7 +105,7 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// How [`write`] writes.
+/// How [`write()`] writes.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WriteOptions {
     /// Show secrets and tokens in full (never in the GitLab format).

@@ -212,7 +212,7 @@ struct ResultProperties<'a> {
     verification: Option<VerificationRecord<'a>>,
 }
 
-/// What [`write`] left out.
+/// What [`write()`] left out.
 pub struct Written {
     /// Findings in the report (suppressed ones included when they are listed).
     pub total: usize,

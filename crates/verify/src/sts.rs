@@ -1,7 +1,7 @@
 //! One STS `GetCallerIdentity` call per credential, and what its answer means.
 //!
 //! The request is a `POST` of `Action=GetCallerIdentity&Version=2011-06-15`, signed with
-//! [`sigv4`](super::sigv4) (the session token as a signed `X-Amz-Security-Token`).
+//! [`crate::sigv4`] (the session token as a signed `X-Amz-Security-Token`).
 //! `GetCallerIdentity` needs no permission, so a key that works gets a 200 whatever its
 //! policies. The answer is read strictly: a key is called invalid only when STS itself
 //! says so in its own XML error format, with one of the three codes that mean it.
