@@ -746,9 +746,9 @@ fn imds_v1_only_is_reported_as_a_risk() {
 fn an_unanswering_imds_times_out_and_leaves_the_audit_incomplete() {
     let stub = Stub::start(|_| None);
     let proxy = Stub::recorder();
-    let started = Instant::now();
+    // No wall-clock bound: "no answer in time" is the timeout's own error. Had it not
+    // fired, the stub would have closed the held connections after 30 s: another error.
     let (run, json) = audit_with_imds(&stub, &proxy, &["--imds-timeout", "300ms"]);
-    assert!(started.elapsed() < Duration::from_secs(20), "bounded");
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(json["role"]["status"], "incomplete");
     assert!(json["role"]["error"]

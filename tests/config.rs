@@ -98,19 +98,22 @@ fn config_errors_name_file_line_and_what_to_fix() {
         let dir = temp_dir();
         write(dir.path(), "a.txt", "nothing\n");
         write(dir.path(), ".keyhound.toml", text);
-        let started = std::time::Instant::now();
         let run = scan(dir.path(), &["."]);
-        assert!(
-            started.elapsed().as_secs() < 2,
-            "{text:?} took {:?}",
-            started.elapsed()
-        );
         assert_eq!(run.code, 2, "{text:?}: {}", run.stderr);
         assert!(
             run.stderr.contains(&format!("keyhound: error: ./{want}")),
             "{text:?}\nwant {want:?}\n got {}",
             run.stderr
         );
+        // The huge patterns are refused by the regex size limit, not compiled (which would
+        // take long): the error says so, and no wall-clock bound is needed to show it.
+        if text.contains("{1000}") {
+            assert!(
+                run.stderr.contains("exceeds size limit"),
+                "{text:?}: {}",
+                run.stderr
+            );
+        }
     }
 }
 

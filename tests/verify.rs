@@ -4,7 +4,7 @@
 //! without `--verify`.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -511,15 +511,14 @@ fn a_silent_endpoint_times_out_as_unknown_and_others_still_answer() {
     let dir = temp_dir();
     write(dir.path(), "a/.env", silent.file());
     write(dir.path(), "b/.env", live.file());
-    let started = Instant::now();
+    // No wall-clock bound: "within 1.0s" is the timeout's own reason. Had it not fired,
+    // the stub would have closed the silent connection after 60 s: another reason.
     let run = run_verify(
         dir.path(),
         &stub,
         &["--verify-timeout", "1", "--format", "json"],
     );
-    let elapsed = started.elapsed();
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     let timed_out = &by_key_id(&json, &silent.key_id)[0]["verification"];
     assert_eq!(timed_out["status"], "unknown");
