@@ -188,61 +188,50 @@ impl Repo {
     }
 }
 
-/// Where `python3` finds `module`: `Some(None)` when the machine's Python has it,
-/// `Some(Some(dir))` when `package` was pip-installed into `dir` (under Cargo's test temp
-/// dir, once per test run), `None` when neither works (said on stderr, with why).
-pub fn python_with(module: &'static str, package: &'static str) -> Option<Option<PathBuf>> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    /// Per module: where it was found (see above).
-    type Found = HashMap<&'static str, Option<Option<PathBuf>>>;
-    static FOUND: OnceLock<Mutex<Found>> = OnceLock::new();
-    let mut found = FOUND
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    found
-        .entry(module)
-        .or_insert_with(|| {
-            let works = |extra: Option<&Path>| {
-                let mut cmd = Command::new("python3");
-                cmd.args(["-c", &format!("import {module}")]);
-                if let Some(dir) = extra {
-                    cmd.env("PYTHONPATH", dir);
-                }
-                cmd.output().is_ok_and(|o| o.status.success())
-            };
-            if works(None) {
-                return Some(None);
-            }
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-{package}"));
-            if works(Some(&dir)) {
-                return Some(Some(dir));
-            }
-            // Install beside it, then rename: tests in other processes may do the same.
-            let staging = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-            let install = Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
-                .arg(staging.path())
-                .arg(package)
-                .output();
-            match install {
-                Ok(output) if output.status.success() => {
-                    let _ = std::fs::rename(staging.path(), &dir);
-                    works(Some(&dir)).then_some(Some(dir))
-                }
-                Ok(output) => {
-                    let why = String::from_utf8_lossy(&output.stderr).into_owned();
-                    eprintln!("SKIPPED checks needing Python's {module}: `pip install {package}` failed: {why}");
-                    None
-                }
-                Err(err) => {
-                    eprintln!("SKIPPED checks needing Python's {module}: python3 cannot be run: {err}");
-                    None
-                }
-            }
-        })
-        .clone()
+/// Whether `CI` is `true` (or `1`), as CI systems set it: then every prerequisite of the
+/// tests must be there (`.ci/run` installs them), and a missing one fails the test.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// A test cannot run `what` because a prerequisite is missing (`why`). Under CI ([`in_ci`])
+/// this panics: a check that silently does not run is no check, and `.ci/run` installs
+/// every prerequisite. Elsewhere it prints `SKIPPED <what>: <why>` on stderr and returns,
+/// and the caller skips that check.
+pub fn missing_prerequisite(what: &str, why: &str) {
+    if in_ci() {
+        panic!(
+            "{what} cannot run: {why}. Under CI=true no test may be skipped: \
+             .ci/run installs every prerequisite before `cargo test`"
+        );
+    }
+    eprintln!("SKIPPED {what}: {why}");
+}
+
+/// Whether `python3` imports `module` (from PyPI's `package`). When it does not, this
+/// says so through [`missing_prerequisite`] for `what`, and returns false. Nothing is
+/// installed here: tests reach no network; `.ci/run` installs the packages.
+pub fn python_has(module: &str, package: &str, what: &str) -> bool {
+    let output = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdin(Stdio::null())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => true,
+        Ok(output) => {
+            let error = String::from_utf8_lossy(&output.stderr);
+            let error = error.trim().lines().last().unwrap_or("").to_string();
+            missing_prerequisite(
+                what,
+                &format!("python3 cannot import {module} ({error}): `pip install {package}`"),
+            );
+            false
+        }
+        Err(err) => {
+            missing_prerequisite(what, &format!("python3 cannot be run: {err}"));
+            false
+        }
+    }
 }
 
 const VALIDATE_PY: &str = r#"
@@ -263,10 +252,13 @@ sys.exit(1 if errors else 0)
 "#;
 
 /// Errors of each document against the JSON schema at `schema` (relative to the
-/// repository), one line each (empty when all are valid); `None` when no Python
-/// `jsonschema` can be had.
+/// repository), one line each (empty when all are valid); `None` when Python's
+/// `jsonschema` is missing (said through [`missing_prerequisite`]: a failure under CI).
 pub fn schema_errors(schema: &str, documents: &[&serde_json::Value]) -> Option<String> {
-    let extra = python_with("jsonschema", "jsonschema")?;
+    let what = format!("the {schema} schema check");
+    if !python_has("jsonschema", "jsonschema", &what) {
+        return None;
+    }
     let dir = temp_dir();
     let mut cmd = Command::new("python3");
     cmd.arg("-c").arg(VALIDATE_PY).arg(repo_root().join(schema));
@@ -274,9 +266,6 @@ pub fn schema_errors(schema: &str, documents: &[&serde_json::Value]) -> Option<S
         let path = dir.path().join(format!("document-{i}.json"));
         std::fs::write(&path, serde_json::to_vec(document).unwrap()).unwrap();
         cmd.arg(path);
-    }
-    if let Some(extra) = extra {
-        cmd.env("PYTHONPATH", extra);
     }
     let output = cmd.output().expect("python3 runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
