@@ -818,34 +818,79 @@ fn pre_push_of_a_forced_update_over_an_unknown_remote_commit_is_still_checked() 
 
 // --- the pre-commit framework ----------------------------------------------------------------
 
-/// Installs pre-commit from PyPI into a venv at `venv`; returns its `pre-commit`.
-fn install_pre_commit(venv: &Path) -> Result<PathBuf, String> {
-    let run = |cmd: &mut Command| -> Result<(), String> {
-        let output = cmd
+/// The pre-commit framework's command (`.ci/run` installs it from PyPI): `pre-commit` on
+/// PATH, else `python3 -m pre_commit`; `None` when neither runs (said through
+/// [`missing_prerequisite`]: a failure under CI). Nothing is installed here: tests reach
+/// no network.
+fn pre_commit_command() -> Option<Vec<OsString>> {
+    let candidates: [&[&str]; 2] = [&["pre-commit"], &["python3", "-m", "pre_commit"]];
+    let mut tried = Vec::new();
+    for candidate in candidates {
+        let output = Command::new(candidate[0])
+            .args(&candidate[1..])
+            .arg("--version")
             .stdin(Stdio::null())
-            .output()
-            .map_err(|err| format!("{cmd:?}: {err}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{cmd:?} failed: {}",
+            .output();
+        match output {
+            Ok(output) if output.status.success() => {
+                return Some(candidate.iter().map(OsString::from).collect());
+            }
+            Ok(output) => tried.push(format!(
+                "`{} --version`: {}",
+                candidate.join(" "),
                 String::from_utf8_lossy(&output.stderr).trim()
-            ))
+            )),
+            Err(err) => tried.push(format!("`{}`: {err}", candidate.join(" "))),
         }
-    };
-    run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
-    run(Command::new(venv.join("bin/pip")).args([
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--retries",
-        "2",
-        "--timeout",
-        "30",
-        "pre-commit",
-    ]))?;
-    Ok(venv.join("bin/pre-commit"))
+    }
+    missing_prerequisite(
+        "the pre-commit framework test",
+        &format!(
+            "pre-commit is not installed (`pip install pre-commit`): {}",
+            tried.join("; ")
+        ),
+    );
+    None
+}
+
+/// A directory holding a `cargo` that stands in for the real one when pre-commit builds
+/// the hook. pre-commit's `language: rust` runs `cargo install --bins --root ENV --path .`
+/// with `CARGO_HOME=ENV`, an empty directory, where cargo would download the registry
+/// index and every crate: network. This `cargo` runs the real one with the arguments
+/// pre-commit gave, but with the machine's CARGO_HOME (whose registry cache the
+/// workspace's own build filled) and offline. Each call's arguments are appended to
+/// `calls` in the same directory, for the test to check that the build went through it.
+fn offline_cargo(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    // The cargo running these tests; else the first on PATH (not this stand-in itself).
+    let real = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("cargo"))
+                .find(|cargo| cargo.is_file())
+                .expect("cargo is on PATH")
+        });
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cargo"),
+        PathBuf::from,
+    );
+    let quote = |path: &Path| format!("'{}'", path.display().to_string().replace('\'', "'\\''"));
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\n\
+         echo \"$*\" >>{calls}\n\
+         CARGO_HOME={home} CARGO_NET_OFFLINE=true exec {real} \"$@\"\n",
+        calls = quote(&dir.join("calls")),
+        home = quote(&home),
+        real = quote(&real),
+    );
+    let cargo = bin.join("cargo");
+    std::fs::write(&cargo, script).unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
 }
 
 /// A committed copy of this repository's work tree (tracked and untracked, not ignored
@@ -893,18 +938,20 @@ fn snapshot_of_this_repository() -> Repo {
 
 #[test]
 fn pre_commit_framework_try_repo_blocks_a_staged_key() {
+    let Some(pre_commit) = pre_commit_command() else {
+        return;
+    };
     let started = Instant::now();
     let tmp = temp_dir();
-    let pre_commit = match install_pre_commit(&tmp.path().join("venv")) {
-        Ok(path) => path,
-        Err(reason) => {
-            eprintln!("skipped: pre-commit could not be installed: {reason}");
-            return;
-        }
-    };
-    let installed = started.elapsed();
+    let shim = offline_cargo(&tmp.path().join("cargo-shim"));
     let hook_repo = snapshot_of_this_repository();
-    let target = repo_root().join("target/pre-commit");
+    // Kept between runs, beside the tests' other temp files, so cargo install is quick
+    // after the first time.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-target");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path =
+        std::env::join_paths(std::iter::once(shim.clone()).chain(std::env::split_paths(&path)))
+            .unwrap();
 
     let repo = Repo::init();
     repo.write("README.md", "hello\n");
@@ -914,12 +961,13 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
         // the tests running beside it keep their pace.
         let mut cmd = Command::new("nice");
         cmd.args(["-n", "19"])
-            .arg(&pre_commit)
+            .args(&pre_commit)
             .arg("try-repo")
             .arg(hook_repo.path())
             .args(["keyhound", "--verbose", "--color", "never"])
             .stdin(Stdio::null())
             .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+            .env("PATH", &path)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env_remove("KEYHOUND")
@@ -945,6 +993,13 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     repo.git(&["add", "config/credentials"]);
     let run = try_repo(&repo);
     let first = started.elapsed();
+    let calls = std::fs::read_to_string(shim.parent().unwrap().join("calls")).unwrap_or_default();
+    assert!(
+        calls.lines().any(|call| call.starts_with("install ")),
+        "pre-commit built the hook with the offline cargo (calls: {calls:?}):\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     assert_eq!(
         run.code, 1,
         "a staged key fails the hook:\n{}\n{}",
@@ -975,8 +1030,7 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     );
     assert!(run.stdout.contains("Passed"), "{}", run.stdout);
     eprintln!(
-        "pre-commit try-repo: pip install {installed:?}, first run (cargo install) {:?}, total {:?}",
-        first - installed,
+        "pre-commit try-repo: first run (cargo install) {first:?}, total {:?}",
         started.elapsed()
     );
 }
