@@ -22,12 +22,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = ScanOptions {
-        max_blob_size: 64 << 20,
-        threads: 2,
-        progress: None,
-    };
-    let outcome = history(&repo, &Scanner::default(), &options, false);
+    // Blobs up to 64 MiB, one thread per CPU.
+    let outcome = history(&repo, &Scanner::default(), &ScanOptions::default(), false);
     let mut report = outcome.into_report();
     report.forget_suppressed();
     let mut out = std::io::stdout().lock();

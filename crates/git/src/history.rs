@@ -38,7 +38,7 @@ pub fn history(
     let hash = repo.object_hash();
     // The walk keeps this thread busy: the packs get the other threads asked for.
     let pack_options = ScanOptions {
-        threads: options.threads.saturating_sub(1).max(1),
+        threads: options.thread_count().saturating_sub(1).max(1),
         ..options.clone()
     };
     let packs = Packs::open(&objects, hash);

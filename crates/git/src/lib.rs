@@ -23,7 +23,7 @@
 //! use keyhound_git::{open, staged, index_path, ScanOptions, StagedOptions};
 //!
 //! let repo = open(std::path::Path::new("."))?;
-//! let options = ScanOptions { max_blob_size: 64 << 20, threads: 2, progress: None };
+//! let options = ScanOptions::default();
 //! let outcome = staged(&repo, &index_path(&repo), &Scanner::default(), &options, StagedOptions::default())?;
 //! for found in &outcome.findings {
 //!     println!("{}:{} {}", found.path, found.finding.line, found.finding.kind);
@@ -49,6 +49,6 @@ pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, OpenError};
 pub use range::{range, range_not_remotes, RangeError};
-pub use scan::{GitFinding, NotScanned, Outcome, Progress, ScanOptions};
+pub use scan::{GitFinding, NotScanned, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE};
 pub use staged::{index_path, staged, IndexError, StagedOptions};
 pub use tree::Problem;

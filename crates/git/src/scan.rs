@@ -70,15 +70,40 @@ pub struct Outcome {
     pub problems: Vec<Problem>,
 }
 
-/// Options shared by every git scan.
-#[derive(Clone, Default)]
+/// The default size limit for a blob: 64 MiB. Larger blobs are listed as not scanned.
+pub const DEFAULT_MAX_BLOB_SIZE: u64 = 64 << 20;
+
+/// Options shared by every git scan. [`ScanOptions::default`] scans blobs up to
+/// [`DEFAULT_MAX_BLOB_SIZE`] on one thread per CPU, without progress.
+#[derive(Clone)]
 pub struct ScanOptions {
     /// Blobs larger than this are listed as not scanned.
     pub max_blob_size: u64,
-    /// Worker threads.
+    /// Worker threads; 0 means one per CPU (see [`ScanOptions::thread_count`]).
     pub threads: usize,
     /// Told how many blobs there are to read, then of each one read.
     pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl Default for ScanOptions {
+    /// Blobs up to 64 MiB, one thread per CPU, no progress.
+    fn default() -> ScanOptions {
+        ScanOptions {
+            max_blob_size: DEFAULT_MAX_BLOB_SIZE,
+            threads: 0,
+            progress: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The number of threads to use: as set, or one per CPU when 0.
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
 }
 
 impl std::fmt::Debug for ScanOptions {
@@ -178,7 +203,7 @@ pub(crate) fn scan_produced(
     produce: impl FnOnce(&mut dyn FnMut(Target)),
 ) {
     let sync = repo.clone().into_sync();
-    let threads = options.threads.max(1);
+    let threads = options.thread_count();
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(usize, Target)>>(threads * 4);
     let receiver = Mutex::new(receiver);
     let mut tallies = std::thread::scope(|scope| {

@@ -209,7 +209,7 @@ impl Packs {
         for pack in &self.packs {
             let next_root = AtomicUsize::new(0);
             let found = std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..options.threads.max(1))
+                let workers: Vec<_> = (0..options.thread_count())
                     .map(|_| {
                         scope.spawn(|| {
                             let mut worker = Worker::new(pack, &self.resident, scanner, options);
