@@ -110,7 +110,9 @@ fn report_of(outcome: Outcome) -> Report {
     for entry in &outcome.not_scanned {
         eprintln!(
             "keyhound: {} ({}): not scanned: {}",
-            entry.path, entry.id, entry.reason
+            String::from_utf8_lossy(&entry.path),
+            entry.id,
+            entry.reason
         );
     }
     outcome.into_report()

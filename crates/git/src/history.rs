@@ -21,8 +21,10 @@ use keyhound_core::Scanner;
 use crate::graph::Graph;
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
-use crate::scan::{scan_targets, NotScanned, Outcome, Progress, ScanOptions, Target};
-use crate::tree::{self, display, Problem};
+use crate::scan::{
+    scan_targets, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, Target,
+};
+use crate::tree::{self, Problem};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.
@@ -225,7 +227,7 @@ impl<'r> Authors<'r> {
                 Arc::new(match commit(repo, &id, buf) {
                     Ok(commit) => commit.info,
                     Err(_) => CommitInfo {
-                        id: id.to_string(),
+                        id,
                         author: String::new(),
                         email: String::new(),
                         time: 0,
@@ -271,8 +273,7 @@ fn attribute(
                 outcome.bytes += bytes;
                 if let Some(Report::Findings(content)) = packs.reports.remove(&entry.id) {
                     let commit = authors.of(entry.commit);
-                    let (findings, suppressed) =
-                        content.located(&entry.id, &display(path), Some(&commit));
+                    let (findings, suppressed) = content.located(&entry.id, path, Some(&commit));
                     outcome.findings.extend(findings);
                     outcome.suppressed.extend(suppressed);
                 }
@@ -280,8 +281,8 @@ fn attribute(
             Coverage::Reported => {
                 if let Some(Report::NotScanned(reason)) = packs.reports.remove(&entry.id) {
                     outcome.not_scanned.push(NotScanned {
-                        path: display(path),
-                        id: entry.id.to_string(),
+                        path: path.to_vec(),
+                        id: entry.id,
                         reason,
                     });
                 }
@@ -292,7 +293,7 @@ fn attribute(
 }
 
 /// The path unreachable blobs are listed under.
-const UNREACHABLE: &str = "(unreachable)";
+const UNREACHABLE: &[u8] = b"(unreachable)";
 
 /// Adds the blobs the packs held that history does not reach, in id order.
 fn unreachable_packed_blobs(
@@ -315,7 +316,7 @@ fn unreachable_packed_blobs(
             outcome.suppressed.extend(suppressed);
         }
     }
-    let mut not_scanned: Vec<(ObjectId, &'static str)> = packs
+    let mut not_scanned: Vec<(ObjectId, NotScannedReason)> = packs
         .reports
         .iter()
         .filter(|(id, _)| introduced.place(id).is_none())
@@ -324,12 +325,12 @@ fn unreachable_packed_blobs(
             Report::Findings(_) => None,
         })
         .collect();
-    not_scanned.sort();
+    not_scanned.sort_by_key(|(id, _)| *id);
     outcome
         .not_scanned
         .extend(not_scanned.into_iter().map(|(id, reason)| NotScanned {
-            path: UNREACHABLE.into(),
-            id: id.to_string(),
+            path: UNREACHABLE.to_vec(),
+            id,
             reason,
         }));
 }
@@ -434,7 +435,7 @@ fn unreachable_loose_blobs(
             Ok(Some(header)) if header.kind() == gix::object::Kind::Blob => targets.push(Target {
                 blob: id,
                 mode: gix::objs::tree::EntryKind::Blob.into(),
-                path: UNREACHABLE.as_bytes().to_vec(),
+                path: UNREACHABLE.to_vec(),
                 commit: None,
                 previous: Vec::new(),
             }),

@@ -26,7 +26,8 @@
 //! let options = ScanOptions::default();
 //! let outcome = staged(&repo, &index_path(&repo), &Scanner::default(), &options, StagedOptions::default())?;
 //! for found in &outcome.findings {
-//!     println!("{}:{} {}", found.path, found.finding.line, found.finding.kind);
+//!     let path = String::from_utf8_lossy(&found.path);
+//!     println!("{path}:{} {}", found.finding.line, found.finding.kind);
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -49,6 +50,8 @@ pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, OpenError};
 pub use range::{range, range_not_remotes, RangeError};
-pub use scan::{GitFinding, NotScanned, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE};
+pub use scan::{
+    GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,
+};
 pub use staged::{index_path, staged, IndexError, StagedOptions};
 pub use tree::Problem;

@@ -74,8 +74,8 @@ fn kind_name(kind: gix::object::Kind) -> &'static str {
 /// What keyhound needs of a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitInfo {
-    /// The commit id, hex.
-    pub id: String,
+    /// The commit id.
+    pub id: ObjectId,
     /// Author name.
     pub author: String,
     /// Author e-mail.
@@ -111,7 +111,7 @@ pub(crate) fn commit(
         tree: decoded.tree(),
         parents: decoded.parents().collect(),
         info: CommitInfo {
-            id: id.to_string(),
+            id: *id,
             author,
             email,
             time,

@@ -44,15 +44,15 @@ impl Outcome {
                 .not_scanned
                 .iter()
                 .map(|entry| NotScanned {
-                    path: entry.path.clone(),
-                    id: entry.id.clone(),
+                    path: String::from_utf8_lossy(&entry.path).into_owned(),
+                    id: entry.id.to_string(),
                     reason: entry.reason.to_string(),
                 })
                 .collect(),
         });
 
         // Each commit once, shared by its findings.
-        let mut commits: HashMap<String, Arc<Commit>> = HashMap::new();
+        let mut commits: HashMap<gix::ObjectId, Arc<Commit>> = HashMap::new();
         let suppressed = self
             .suppressed
             .into_iter()
@@ -60,9 +60,9 @@ impl Outcome {
         let findings = self.findings.into_iter().map(|found| (found, None));
         for (found, allowance) in findings.chain(suppressed) {
             let commit = found.commit.as_ref().map(|info| {
-                let commit = commits.entry(info.id.clone()).or_insert_with(|| {
+                let commit = commits.entry(info.id).or_insert_with(|| {
                     Arc::new(Commit {
-                        id: info.id.clone(),
+                        id: info.id.to_string(),
                         author: info.author.clone(),
                         email: info.email.clone(),
                         time: info.time,
@@ -71,8 +71,8 @@ impl Outcome {
                 Arc::clone(commit)
             });
             let origin = GitOrigin {
-                path: found.path.into_bytes(),
-                blob: found.blob,
+                path: found.path,
+                blob: found.blob.to_string(),
                 commit,
             };
             builder.git_finding(origin, found.finding, allowance);

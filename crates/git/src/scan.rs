@@ -30,10 +30,12 @@ pub(crate) struct Target {
 pub struct GitFinding {
     /// What was found; lines and columns are those of the blob.
     pub finding: Finding,
-    /// The path of the blob in the tree (or the index).
-    pub path: String,
-    /// The blob's id, hex.
-    pub blob: String,
+    /// The path of the blob in the tree (or the index), `/`-separated, as git stores it:
+    /// bytes, not always UTF-8 (`String::from_utf8_lossy` shows it). Blobs no commit
+    /// reaches (`all_objects`) are at `(unreachable)`.
+    pub path: Vec<u8>,
+    /// The blob's id.
+    pub blob: ObjectId,
     /// The commit that introduced it; `None` for the index and unreachable objects.
     pub commit: Option<Arc<CommitInfo>>,
 }
@@ -41,12 +43,38 @@ pub struct GitFinding {
 /// An entry that was deliberately not scanned, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotScanned {
-    /// Its path.
-    pub path: String,
-    /// Its id, hex.
-    pub id: String,
-    /// `submodule`, `lfs-pointer`, `too-large`.
-    pub reason: &'static str,
+    /// Its path, as git stores it (bytes, like [`GitFinding::path`]).
+    pub path: Vec<u8>,
+    /// Its id.
+    pub id: ObjectId,
+    /// Why it was not scanned.
+    pub reason: NotScannedReason,
+}
+
+/// Why an entry was not scanned. Its `Display` is the word reports write: `submodule`,
+/// `lfs-pointer`, `too-large`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NotScannedReason {
+    /// A submodule (a gitlink: a commit of another repository, not content of this one).
+    Submodule,
+    /// A Git LFS pointer: the file itself is stored elsewhere.
+    LfsPointer,
+    /// Larger than [`ScanOptions::max_blob_size`].
+    TooLarge {
+        /// The blob's size in bytes.
+        size: u64,
+    },
+}
+
+impl std::fmt::Display for NotScannedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotScannedReason::Submodule => "submodule",
+            NotScannedReason::LfsPointer => "lfs-pointer",
+            NotScannedReason::TooLarge { .. } => "too-large",
+        })
+    }
 }
 
 /// What a git scan found and how far it got.
@@ -303,23 +331,24 @@ fn scan_one(
     buf: &mut Vec<u8>,
     old: &mut Vec<u8>,
 ) -> Scanned {
-    let path = display(&target.path);
     let not_scanned = |reason| {
         Scanned::NotScanned(NotScanned {
-            path: path.clone(),
-            id: target.blob.to_string(),
+            path: target.path.clone(),
+            id: target.blob,
             reason,
         })
     };
     if target.mode.is_commit() {
-        return not_scanned("submodule");
+        return not_scanned(NotScannedReason::Submodule);
     }
     if target.mode.is_link() {
         return Scanned::Symlink;
     }
     if let Ok(Some(header)) = repo.objects.try_header(&target.blob) {
         if header.size() > options.max_blob_size {
-            return not_scanned("too-large");
+            return not_scanned(NotScannedReason::TooLarge {
+                size: header.size(),
+            });
         }
     }
     let data = match read(repo, &target.blob, gix::object::Kind::Blob, buf) {
@@ -327,13 +356,13 @@ fn scan_one(
         Err(problem) => {
             return Scanned::Problem(Problem {
                 id: target.blob.to_string(),
-                context: path,
+                context: display(&target.path),
                 problem,
             })
         }
     };
     let Some(mut content) = scan_content(data, scanner, scratch) else {
-        return not_scanned("lfs-pointer");
+        return not_scanned(NotScannedReason::LfsPointer);
     };
     let bytes = data.len() as u64;
     if let Some(progress) = &options.progress {
@@ -343,7 +372,8 @@ fn scan_one(
         let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
         content.forget(|finding| known.contains(&finding.fingerprint));
     }
-    let (findings, suppressed) = content.located(&target.blob, &path, target.commit.as_ref());
+    let (findings, suppressed) =
+        content.located(&target.blob, &target.path, target.commit.as_ref());
     Scanned::Findings {
         bytes,
         findings,
@@ -374,14 +404,13 @@ impl Content {
     pub(crate) fn located(
         self,
         blob: &ObjectId,
-        path: &str,
+        path: &[u8],
         commit: Option<&Arc<CommitInfo>>,
     ) -> (Vec<GitFinding>, Vec<(GitFinding, Allowance)>) {
-        let blob = blob.to_string();
         let found = |finding| GitFinding {
             finding,
-            path: path.to_owned(),
-            blob: blob.clone(),
+            path: path.to_vec(),
+            blob: *blob,
             commit: commit.cloned(),
         };
         let findings = self.findings.into_iter().map(found).collect();

@@ -26,7 +26,7 @@ use gix::odb::pack::{data, index};
 use gix::ObjectId;
 use keyhound_core::{Scanner, Scratch};
 
-use crate::scan::{scan_content, Content, ScanOptions};
+use crate::scan::{scan_content, Content, NotScannedReason, ScanOptions};
 
 mod delta;
 mod lookup;
@@ -45,8 +45,8 @@ const NONE: u32 = u32::MAX;
 pub(crate) enum Report {
     /// The blob was scanned and holds findings (some perhaps allowed inline).
     Findings(Content),
-    /// The blob was deliberately not scanned: `too-large`, `lfs-pointer`.
-    NotScanned(&'static str),
+    /// The blob was deliberately not scanned: too large, or an LFS pointer.
+    NotScanned(NotScannedReason),
 }
 
 /// One pack file, its index, and its delta tree.
@@ -417,7 +417,8 @@ impl<'a> Worker<'a> {
             let position = self.pack.tree.positions[node as usize];
             let id = self.pack.index.oid_at_index(position).to_owned();
             if size > self.options.max_blob_size {
-                self.reports.push((id, Report::NotScanned("too-large")));
+                self.reports
+                    .push((id, Report::NotScanned(NotScannedReason::TooLarge { size })));
             } else {
                 self.scan(id, position, depth);
             }
@@ -468,7 +469,8 @@ impl<'a> Worker<'a> {
     fn scan(&mut self, id: ObjectId, position: u32, depth: usize) {
         let data = &self.levels[depth];
         let Some(content) = scan_content(data, self.scanner, &mut self.scratch) else {
-            self.reports.push((id, Report::NotScanned("lfs-pointer")));
+            self.reports
+                .push((id, Report::NotScanned(NotScannedReason::LfsPointer)));
             return;
         };
         if let Some(progress) = &self.options.progress {
