@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use gix::ObjectId;
 
 use crate::object::{commit, Commit, ObjectProblem, ReadObject};
-use crate::tree::Problem;
+use crate::tree::{Context, Problem};
 
 /// The commits reachable from some tips, kept small: ids, trees and parents only (a
 /// history of 200,000 commits with author names and messages would cost tens of MB more;
@@ -56,8 +56,8 @@ impl Graph {
                 // A ref may point at a tree or a blob (a tag of a file): not history.
                 Err(ObjectProblem::WrongKind(_)) if is_tip => {}
                 Err(problem) => problems.push(Problem {
-                    id: id.to_string(),
-                    context: "commit".into(),
+                    id: Some(id),
+                    context: Context::Commit,
                     problem,
                 }),
             }
@@ -160,8 +160,8 @@ pub(crate) fn commits_from(
             // A ref may point at a tree or a blob (a tag of a file): not history.
             Err(ObjectProblem::WrongKind(_)) if is_tip => {}
             Err(problem) => problems.push(Problem {
-                id: id.to_string(),
-                context: "commit".into(),
+                id: Some(id),
+                context: Context::Commit,
                 problem,
             }),
         }

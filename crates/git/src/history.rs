@@ -24,7 +24,7 @@ use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::scan::{
     scan_targets, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, Target,
 };
-use crate::tree::{self, Problem};
+use crate::tree::{self, Context, Problem};
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.
@@ -366,22 +366,22 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
                     Ok(mut reference) => match reference.peel_to_id() {
                         Ok(id) => tips.push(id.detach()),
                         Err(err) => problems.push(Problem {
-                            id: String::new(),
-                            context: reference.name().as_bstr().to_string(),
+                            id: None,
+                            context: Context::Ref(reference.name().as_bstr().to_string()),
                             problem: ObjectProblem::Corrupt(err.to_string()),
                         }),
                     },
                     Err(err) => problems.push(Problem {
-                        id: String::new(),
-                        context: "refs".into(),
+                        id: None,
+                        context: Context::Refs,
                         problem: ObjectProblem::Corrupt(err.to_string()),
                     }),
                 }
             }
         }
         Err(err) => problems.push(Problem {
-            id: String::new(),
-            context: "refs".into(),
+            id: None,
+            context: Context::Refs,
             problem: ObjectProblem::Corrupt(err.to_string()),
         }),
     }
@@ -406,8 +406,8 @@ fn unreachable_loose_blobs(
         Ok(all) => all,
         Err(err) => {
             problems.push(Problem {
-                id: String::new(),
-                context: "object database".into(),
+                id: None,
+                context: Context::ObjectDatabase,
                 problem: ObjectProblem::Corrupt(err.to_string()),
             });
             return targets;
@@ -418,8 +418,8 @@ fn unreachable_loose_blobs(
             Ok(id) => id,
             Err(err) => {
                 problems.push(Problem {
-                    id: String::new(),
-                    context: "object database".into(),
+                    id: None,
+                    context: Context::ObjectDatabase,
                     problem: ObjectProblem::Corrupt(err.to_string()),
                 });
                 continue;
@@ -441,8 +441,8 @@ fn unreachable_loose_blobs(
             }),
             Ok(_) => {}
             Err(err) => problems.push(Problem {
-                id: id.to_string(),
-                context: "object database".into(),
+                id: Some(id),
+                context: Context::ObjectDatabase,
                 problem: ObjectProblem::Corrupt(err.to_string()),
             }),
         }

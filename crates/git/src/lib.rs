@@ -46,6 +46,8 @@ mod scan;
 mod staged;
 mod tree;
 
+/// gix's object id: blobs, commits and problems are named by one.
+pub use gix::ObjectId;
 pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, OpenError};
@@ -54,4 +56,4 @@ pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,
 };
 pub use staged::{index_path, staged, IndexError, StagedOptions};
-pub use tree::Problem;
+pub use tree::{Context, Problem};

@@ -15,6 +15,8 @@ pub enum ObjectProblem {
     WrongKind(&'static str),
 }
 
+impl std::error::Error for ObjectProblem {}
+
 impl std::fmt::Display for ObjectProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -10,7 +10,7 @@ use keyhound_core::Scanner;
 use crate::graph::{commits_from, shallow_edge};
 use crate::object::commit;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
-use crate::tree::{self, Problem};
+use crate::tree::{self, Context, Problem};
 
 /// A range that cannot be scanned.
 #[derive(Debug, thiserror::Error)]
@@ -150,8 +150,8 @@ fn scan_new_commits(
                 in_range.push(commit);
             }
             Err(problem) => outcome.problems.push(Problem {
-                id: id.to_string(),
-                context: "commit in range".into(),
+                id: Some(id),
+                context: Context::CommitInRange,
                 problem,
             }),
         }
@@ -218,8 +218,8 @@ fn tree_of(
         Ok(commit) => Some(commit.tree),
         Err(problem) => {
             problems.push(Problem {
-                id: id.to_string(),
-                context: "parent commit".into(),
+                id: Some(*id),
+                context: Context::ParentCommit,
                 problem,
             });
             None

@@ -8,18 +8,12 @@ use keyhound_report::{Commit, GitOrigin, GitStats, NotScanned, Report, ReportBui
 use crate::scan::Outcome;
 
 impl Outcome {
-    /// The name and reason of every object that could not be read, as a report lists them.
+    /// The name and reason of every object that could not be read, as a report lists them
+    /// ([`Problem::name`](crate::Problem::name), and the problem).
     pub fn unreadable(&self) -> Vec<(String, String)> {
         self.problems
             .iter()
-            .map(|problem| {
-                let name = if problem.id.is_empty() {
-                    problem.context.clone()
-                } else {
-                    format!("{} ({})", problem.id, problem.context)
-                };
-                (name, problem.problem.to_string())
-            })
+            .map(|problem| (problem.name(), problem.problem.to_string()))
             .collect()
     }
 

@@ -10,8 +10,8 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
 
-use crate::object::{read, CommitInfo, ObjectProblem};
-use crate::tree::{display, Problem};
+use crate::object::{read, CommitInfo};
+use crate::tree::{Context, Problem};
 
 /// A blob to scan, where it was found, and what it replaced.
 #[derive(Clone, Debug)]
@@ -355,8 +355,8 @@ fn scan_one(
         Ok(data) => data,
         Err(problem) => {
             return Scanned::Problem(Problem {
-                id: target.blob.to_string(),
-                context: display(&target.path),
+                id: Some(target.blob),
+                context: Context::Path(target.path.clone()),
                 problem,
             })
         }
@@ -463,14 +463,4 @@ fn previous_fingerprints(
         }
     }
     known
-}
-
-impl From<(ObjectId, String, ObjectProblem)> for Problem {
-    fn from((id, context, problem): (ObjectId, String, ObjectProblem)) -> Problem {
-        Problem {
-            id: id.to_string(),
-            context,
-            problem,
-        }
-    }
 }

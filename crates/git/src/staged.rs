@@ -11,7 +11,7 @@ use keyhound_core::Scanner;
 
 use crate::object::ObjectProblem;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
-use crate::tree::{self, Problem};
+use crate::tree::{self, Context, Problem};
 
 /// The index could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +72,8 @@ pub fn staged(
             },
             Err(err) => {
                 outcome.problems.push(Problem {
-                    id: String::new(),
-                    context: "HEAD".into(),
+                    id: None,
+                    context: Context::Head,
                     problem: ObjectProblem::Corrupt(err.to_string()),
                 });
                 None
@@ -166,8 +166,8 @@ impl Compare<'_> {
                     .collect(),
                 Err(problem) => {
                     self.problems.push(Problem {
-                        id: id.to_string(),
-                        context: tree::display(prefix),
+                        id: Some(id),
+                        context: Context::Path(prefix.to_vec()),
                         problem,
                     });
                     HashMap::new()

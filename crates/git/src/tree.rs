@@ -20,15 +20,82 @@ pub(crate) struct Entry {
     pub(crate) mode: EntryMode,
 }
 
-/// An object that could not be read, and where it was needed.
+/// An object that could not be read, and what needed it. Its `Display` is
+/// `<id> (<context>): <problem>`, or `<context>: <problem>` without an id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The object's id, hex.
-    pub id: String,
-    /// The path (or ref, or commit) that needed it.
-    pub context: String,
+    /// The object, when one is known (a list of refs or of objects that cannot be read
+    /// names none).
+    pub id: Option<ObjectId>,
+    /// What needed it: a path, a ref, a commit.
+    pub context: Context,
     /// What went wrong.
     pub problem: ObjectProblem,
+}
+
+impl Problem {
+    /// The path the problem cost, when it is a blob's or a tree's (an empty path is the
+    /// root tree): bytes, as git stores paths.
+    pub fn path(&self) -> Option<&[u8]> {
+        match &self.context {
+            Context::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// How reports name the unreadable object: `<id> (<context>)`, or `<context>` alone.
+    pub fn name(&self) -> String {
+        match self.id {
+            Some(id) => format!("{id} ({})", self.context),
+            None => self.context.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name(), self.problem)
+    }
+}
+
+/// What needed an object that could not be read. Its `Display` is what reports write:
+/// the path, the ref's name, or `commit`, `commit in range`, `parent commit`, `refs`,
+/// `HEAD`, `object database`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Context {
+    /// A blob, or a tree, at this path (in a commit's tree or in the index), as git
+    /// stores it; empty for a root tree.
+    Path(Vec<u8>),
+    /// A ref (its full name) whose target could not be read.
+    Ref(String),
+    /// The list of refs.
+    Refs,
+    /// A commit of the history.
+    Commit,
+    /// A commit of the range.
+    CommitInRange,
+    /// A parent of a commit in the range.
+    ParentCommit,
+    /// HEAD, for the staged scan.
+    Head,
+    /// The listing of every object (`all_objects`).
+    ObjectDatabase,
+}
+
+impl std::fmt::Display for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Context::Path(path) => f.write_str(&String::from_utf8_lossy(path)),
+            Context::Ref(name) => f.write_str(name),
+            Context::Refs => f.write_str("refs"),
+            Context::Commit => f.write_str("commit"),
+            Context::CommitInRange => f.write_str("commit in range"),
+            Context::ParentCommit => f.write_str("parent commit"),
+            Context::Head => f.write_str("HEAD"),
+            Context::ObjectDatabase => f.write_str("object database"),
+        }
+    }
 }
 
 /// The entries of one tree object: name, mode, id.
@@ -100,8 +167,8 @@ pub(crate) fn walk(
     let mut stack = vec![(Vec::new(), root)];
     while let Some((prefix, tree)) = stack.pop() {
         let problem = |problem| Problem {
-            id: tree.to_string(),
-            context: display(&prefix),
+            id: Some(tree),
+            context: Context::Path(prefix.clone()),
             problem,
         };
         let data = match read(repo, &tree, gix::object::Kind::Tree, &mut buf) {
@@ -160,8 +227,8 @@ pub(crate) fn walk_changes(
             Ok(data) => data,
             Err(err) => {
                 problems.push(Problem {
-                    id: new.to_string(),
-                    context: display(&prefix),
+                    id: Some(new),
+                    context: Context::Path(prefix.clone()),
                     problem: err,
                 });
                 continue;
@@ -179,8 +246,8 @@ pub(crate) fn walk_changes(
         while i < after.len() {
             let Some(entry) = RawEntry::at(&after[i..], hash_len) else {
                 problems.push(Problem {
-                    id: new.to_string(),
-                    context: display(&prefix),
+                    id: Some(new),
+                    context: Context::Path(prefix.clone()),
                     problem: ObjectProblem::Corrupt("malformed tree entry".into()),
                 });
                 break;
@@ -297,8 +364,8 @@ pub(crate) fn diff(
                 Ok(list) => list.into_iter().map(|(n, m, i)| (n, (m, i))).collect(),
                 Err(problem) => {
                     problems.push(Problem {
-                        id: id.to_string(),
-                        context: display(&prefix),
+                        id: Some(id),
+                        context: Context::Path(prefix.clone()),
                         problem,
                     });
                     HashMap::new()
@@ -357,8 +424,8 @@ pub(crate) fn lookup(
             Ok(list) => list,
             Err(problem) => {
                 problems.push(Problem {
-                    id: tree.to_string(),
-                    context: display(path),
+                    id: Some(tree),
+                    context: Context::Path(path.to_vec()),
                     problem,
                 });
                 return None;
@@ -378,9 +445,4 @@ pub(crate) fn lookup(
         tree = id;
     }
     None
-}
-
-/// A git path for display (git paths are bytes).
-pub(crate) fn display(path: &[u8]) -> String {
-    String::from_utf8_lossy(path).into_owned()
 }

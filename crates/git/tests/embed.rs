@@ -5,7 +5,9 @@ use std::path::Path;
 use std::process::Command;
 
 use keyhound_core::Scanner;
-use keyhound_git::{history, open, range, ScanOptions};
+use keyhound_git::{
+    history, open, range, Context, NotScannedReason, ObjectId, ObjectProblem, ScanOptions,
+};
 
 /// A key id and its secret, as a credentials file holds them (a fake pair).
 const CREDENTIALS: &str = "aws_access_key_id = AKIATDL6PABMCTNRC77F\n\
@@ -74,4 +76,53 @@ fn default_options_scan_and_find() {
     assert_eq!(outcome.findings.len(), 1);
     let outcome = range(&repo, "HEAD~1..HEAD", &scanner, &options).expect("a range");
     assert_eq!(outcome.findings.len(), 1);
+}
+
+/// A missing blob is a problem that names the blob and the path it cost; an oversized one
+/// is not scanned, with its size; a path that is not UTF-8 is kept as git stores it.
+#[cfg(unix)]
+#[test]
+fn problems_and_entries_not_scanned_carry_path_id_and_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    commit(
+        root,
+        &[("b/notes.txt", "notes\n"), ("big.txt", &"x".repeat(5000))],
+        "init",
+    );
+    // A file whose name is Latin-1 (not UTF-8), holding a key.
+    let latin1: &std::ffi::OsStr = std::os::unix::ffi::OsStrExt::from_bytes(b"caf\xe9.ini");
+    std::fs::write(root.join(latin1), CREDENTIALS).expect("written");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "latin-1"]);
+    let notes = git(root, &["rev-parse", "HEAD:b/notes.txt"]);
+    let notes = ObjectId::from_hex(notes.trim().as_bytes()).expect("an id");
+    let hex = notes.to_string();
+    std::fs::remove_file(root.join(format!(".git/objects/{}/{}", &hex[..2], &hex[2..])))
+        .expect("loose object removed");
+
+    let repo = open(root).expect("opens");
+    let options = ScanOptions {
+        max_blob_size: 4096,
+        ..ScanOptions::default()
+    };
+    let outcome = history(&repo, &Scanner::default(), &options, false);
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+    let problem = &outcome.problems[0];
+    assert_eq!(problem.id, Some(notes));
+    assert_eq!(problem.path(), Some(&b"b/notes.txt"[..]));
+    assert_eq!(problem.context, Context::Path(b"b/notes.txt".to_vec()));
+    assert_eq!(problem.problem, ObjectProblem::Missing);
+    assert_eq!(
+        problem.to_string(),
+        format!("{notes} (b/notes.txt): object missing")
+    );
+    assert_eq!(outcome.not_scanned.len(), 1);
+    let big = &outcome.not_scanned[0];
+    assert_eq!(big.path, b"big.txt");
+    assert_eq!(big.reason, NotScannedReason::TooLarge { size: 5000 });
+    assert_eq!(big.reason.to_string(), "too-large");
+    assert_eq!(outcome.findings.len(), 1);
+    assert_eq!(outcome.findings[0].path, b"caf\xe9.ini");
 }
