@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+mod error;
 mod graph;
 mod history;
 mod object;
@@ -46,12 +47,13 @@ mod scan;
 mod staged;
 mod tree;
 
+pub use error::Cause;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
 pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, OpenError};
-pub use range::{range, range_not_remotes, RangeError};
+pub use range::{range, range_not_remotes, RangeEnd, RangeError};
 pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,
 };

@@ -7,32 +7,61 @@
 
 use std::path::{Path, PathBuf};
 
-/// A repository could not be opened.
+use crate::error::Cause;
+
+/// A repository could not be opened. The message says the cause once (there is no
+/// `source()`).
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: not a git repository (or not readable): {source}")]
-pub struct OpenError {
+#[non_exhaustive]
+pub enum OpenError {
+    /// No repository at the path or in a directory above it (or it could not be read).
+    #[error("{path}: not a git repository (or not readable): {cause}")]
+    NotFound {
+        /// Where we looked.
+        path: PathBuf,
+        /// What gix said.
+        cause: Cause,
+    },
+    /// A repository was found (or named by `GIT_DIR`) but could not be opened.
+    #[error("{path}: not a git repository (or not readable): {cause}")]
+    Open {
+        /// Where we looked.
+        path: PathBuf,
+        /// The repository's git directory.
+        git_dir: PathBuf,
+        /// What gix said.
+        cause: Cause,
+    },
+}
+
+impl OpenError {
     /// Where we looked.
-    pub path: PathBuf,
-    /// What gix said.
-    #[source]
-    pub source: Box<dyn std::error::Error + Send + Sync>,
+    pub fn path(&self) -> &Path {
+        match self {
+            OpenError::NotFound { path, .. } | OpenError::Open { path, .. } => path,
+        }
+    }
 }
 
 /// Opens the repository at `path` or above it, isolated. `GIT_DIR`, when set (as git does
 /// for hooks in worktrees), names the repository directly.
 pub fn open(path: &Path) -> Result<gix::Repository, OpenError> {
-    let fail = |source: Box<dyn std::error::Error + Send + Sync>| OpenError {
-        path: path.to_path_buf(),
-        source,
-    };
     let git_dir = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
         Some(git_dir) => PathBuf::from(git_dir),
         None => {
-            let (found, _trust) = gix::discover::upwards(path).map_err(|e| fail(Box::new(e)))?;
+            let (found, _trust) =
+                gix::discover::upwards(path).map_err(|e| OpenError::NotFound {
+                    path: path.to_path_buf(),
+                    cause: Cause::new(e),
+                })?;
             found.into_repository_and_work_tree_directories().0
         }
     };
-    let mut repo = gix::open_opts(git_dir, options()).map_err(|e| fail(Box::new(e)))?;
+    let mut repo = gix::open_opts(&git_dir, options()).map_err(|e| OpenError::Open {
+        path: path.to_path_buf(),
+        git_dir: git_dir.clone(),
+        cause: Cause::new(e),
+    })?;
     bound_caches(&mut repo);
     Ok(repo)
 }

@@ -7,26 +7,29 @@ use std::sync::Arc;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
+use crate::error::Cause;
 use crate::graph::{commits_from, shallow_edge};
 use crate::object::commit;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Context, Problem};
 
-/// A range that cannot be scanned.
+/// A range that cannot be scanned. The message says the cause once (there is no
+/// `source()`).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RangeError {
     /// Not of the form `BASE..HEAD`.
     #[error("{0:?} is not a range: use BASE..HEAD (commit ids, branches or tags)")]
     Syntax(String),
     /// An end of the range is not in the repository (a shallow clone, an unfetched branch).
-    #[error("range {end} not present (shallow clone, or not fetched?): {spec}: {reason}. Fetch the full history (actions/checkout with fetch-depth: 0) or deepen it (git fetch --deepen=N) so that it contains {spec}")]
+    #[error("range {end} not present (shallow clone, or not fetched?): {spec}: {cause}. Fetch the full history (actions/checkout with fetch-depth: 0) or deepen it (git fetch --deepen=N) so that it contains {spec}")]
     Missing {
-        /// `base` or `head`.
-        end: &'static str,
+        /// Which end.
+        end: RangeEnd,
         /// What was asked for.
         spec: String,
-        /// What gix said.
-        reason: String,
+        /// What gix said (or why the commit could not be read).
+        cause: Cause,
     },
     /// The range reaches past the edge of a shallow clone.
     #[error("range base not present (shallow): the commits between {base} and {head} go beyond this shallow clone's history. Fetch with fetch-depth: 0, or deepen it (git fetch --deepen=N)")]
@@ -36,6 +39,24 @@ pub enum RangeError {
         /// The head asked for.
         head: String,
     },
+}
+
+/// An end of a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RangeEnd {
+    /// `BASE`, the commits already there.
+    Base,
+    /// `HEAD`, the commits added.
+    Head,
+}
+
+impl std::fmt::Display for RangeEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RangeEnd::Base => "base",
+            RangeEnd::Head => "head",
+        })
+    }
 }
 
 /// Scans what the commits in `spec` (`BASE..HEAD`) add.
@@ -49,23 +70,14 @@ pub fn range(
         .split_once("..")
         .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
         .ok_or_else(|| RangeError::Syntax(spec.to_string()))?;
-    let resolve = |end: &'static str, spec: &str| -> Result<ObjectId, RangeError> {
-        repo.rev_parse_single(spec)
-            .map(|id| id.detach())
-            .map_err(|err| RangeError::Missing {
-                end,
-                spec: spec.to_string(),
-                reason: err.to_string(),
-            })
-    };
-    let base = resolve("base", base_spec)?;
-    let head = resolve("head", head_spec)?;
+    let base = resolve(repo, RangeEnd::Base, base_spec)?;
+    let head = resolve(repo, RangeEnd::Head, head_spec)?;
     let mut buf = Vec::new();
     if let Err(problem) = commit(repo, &base, &mut buf) {
         return Err(RangeError::Missing {
-            end: "base",
+            end: RangeEnd::Base,
             spec: base_spec.to_string(),
-            reason: problem.to_string(),
+            cause: Cause::new(problem),
         });
     }
     scan_new_commits(
@@ -86,14 +98,7 @@ pub fn range_not_remotes(
     scanner: &Scanner,
     options: &ScanOptions,
 ) -> Result<Outcome, RangeError> {
-    let head = repo
-        .rev_parse_single(head_spec)
-        .map(|id| id.detach())
-        .map_err(|err| RangeError::Missing {
-            end: "head",
-            spec: head_spec.to_string(),
-            reason: err.to_string(),
-        })?;
+    let head = resolve(repo, RangeEnd::Head, head_spec)?;
     let mut bases = Vec::new();
     if let Ok(platform) = repo.references() {
         if let Ok(remotes) = platform.remote_branches() {
@@ -112,6 +117,17 @@ pub fn range_not_remotes(
         scanner,
         options,
     )
+}
+
+/// The commit (or other object) `spec` names.
+fn resolve(repo: &gix::Repository, end: RangeEnd, spec: &str) -> Result<ObjectId, RangeError> {
+    repo.rev_parse_single(spec)
+        .map(|id| id.detach())
+        .map_err(|err| RangeError::Missing {
+            end,
+            spec: spec.to_string(),
+            cause: Cause::new(err),
+        })
 }
 
 /// Scans what the commits reachable from `head` but not from `bases` add.

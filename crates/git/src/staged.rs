@@ -9,18 +9,51 @@ use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
+use crate::error::Cause;
 use crate::object::ObjectProblem;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Context, Problem};
 
-/// The index could not be read.
+/// The index, or the HEAD it is compared with, could not be read. The message says the
+/// cause once (there is no `source()`).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the index {path}: {reason}")]
-pub struct IndexError {
+#[non_exhaustive]
+pub enum IndexError {
+    /// The index file could not be read.
+    #[error("cannot read the index {path}: {cause}")]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What gix said.
+        cause: Cause,
+    },
+    /// HEAD could not be read.
+    #[error("cannot read the index {path}: HEAD: {cause}")]
+    Head {
+        /// The index file.
+        path: PathBuf,
+        /// What gix said.
+        cause: Cause,
+    },
+    /// HEAD's commit has no readable tree.
+    #[error("cannot read the index {path}: HEAD's tree: {cause}")]
+    HeadTree {
+        /// The index file.
+        path: PathBuf,
+        /// What gix said.
+        cause: Cause,
+    },
+}
+
+impl IndexError {
     /// The index file.
-    pub path: PathBuf,
-    /// Why.
-    pub reason: String,
+    pub fn path(&self) -> &Path {
+        match self {
+            IndexError::Index { path, .. }
+            | IndexError::Head { path, .. }
+            | IndexError::HeadTree { path, .. } => path,
+        }
+    }
 }
 
 /// How to compare the index with HEAD.
@@ -54,12 +87,13 @@ pub fn staged(
     options: &ScanOptions,
     staged: StagedOptions,
 ) -> Result<Outcome, IndexError> {
-    let fail = |reason: String| IndexError {
-        path: index.to_path_buf(),
-        reason,
-    };
-    let file = gix::index::File::at(index, repo.object_hash(), false, Default::default())
-        .map_err(|e| fail(e.to_string()))?;
+    let path = || index.to_path_buf();
+    let file = gix::index::File::at(index, repo.object_hash(), false, Default::default()).map_err(
+        |e| IndexError::Index {
+            path: path(),
+            cause: Cause::new(e),
+        },
+    )?;
     let mut outcome = Outcome::default();
 
     // HEAD's tree; none before the first commit.
@@ -68,7 +102,12 @@ pub fn staged(
         Ok(mut head) => match head.peel_to_commit() {
             Ok(commit) => match commit.tree_id() {
                 Ok(id) => Some(id.detach()),
-                Err(err) => return Err(fail(format!("HEAD's tree: {err}"))),
+                Err(err) => {
+                    return Err(IndexError::HeadTree {
+                        path: path(),
+                        cause: Cause::new(err),
+                    })
+                }
             },
             Err(err) => {
                 outcome.problems.push(Problem {
@@ -79,7 +118,12 @@ pub fn staged(
                 None
             }
         },
-        Err(err) => return Err(fail(format!("HEAD: {err}"))),
+        Err(err) => {
+            return Err(IndexError::Head {
+                path: path(),
+                cause: Cause::new(err),
+            })
+        }
     };
     // Merge the sorted index with HEAD's tree, directory by directory, skipping every
     // directory whose cached tree id (the index's TREE extension) still equals HEAD's: a

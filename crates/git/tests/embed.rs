@@ -6,7 +6,8 @@ use std::process::Command;
 
 use keyhound_core::Scanner;
 use keyhound_git::{
-    history, open, range, Context, NotScannedReason, ObjectId, ObjectProblem, ScanOptions,
+    history, open, range, staged, Context, NotScannedReason, ObjectId, ObjectProblem, OpenError,
+    RangeEnd, RangeError, ScanOptions, StagedOptions,
 };
 
 /// A key id and its secret, as a credentials file holds them (a fake pair).
@@ -125,4 +126,84 @@ fn problems_and_entries_not_scanned_carry_path_id_and_reason() {
     assert_eq!(big.reason.to_string(), "too-large");
     assert_eq!(outcome.findings.len(), 1);
     assert_eq!(outcome.findings[0].path, b"caf\xe9.ini");
+}
+
+/// The messages anyhow's `{:#}` prints: each error of the chain, joined with `: `.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut said = vec![error.to_string()];
+    let mut next = error.source();
+    while let Some(error) = next {
+        said.push(error.to_string());
+        next = error.source();
+    }
+    said.join(": ")
+}
+
+/// Errors say their cause once, whether printed alone or with their chain, and never end
+/// in gix's classification marker.
+#[cfg(unix)]
+#[test]
+fn errors_say_each_cause_once() {
+    let error = open(Path::new("/not/a/repo")).expect_err("no repository there");
+    assert!(matches!(error, OpenError::NotFound { .. }), "{error:?}");
+    assert_eq!(error.path(), Path::new("/not/a/repo"));
+    let message = chain(&error);
+    assert_eq!(message, error.to_string(), "no source() repeats it");
+    assert!(
+        message.starts_with("/not/a/repo: not a git repository (or not readable): "),
+        "{message}"
+    );
+    assert_eq!(message.matches("os error 2").count(), 1, "{message}");
+    assert!(!message.ends_with("NotFound"), "{message}");
+
+    let outside = tempfile::tempdir().expect("temp dir");
+    let error = open(outside.path()).expect_err("no repository there");
+    let message = chain(&error);
+    assert!(!message.contains("NotFound"), "{message}");
+    assert_eq!(message.matches("Could not find").count(), 1, "{message}");
+
+    let dir = repo_with_a_key();
+    let repo = open(dir.path()).expect("opens");
+    let scanner = Scanner::default();
+    let options = ScanOptions::default();
+    let error = range(&repo, "nosuchref..HEAD", &scanner, &options).expect_err("no such ref");
+    assert!(
+        matches!(&error, RangeError::Missing { end: RangeEnd::Base, spec, .. } if spec == "nosuchref"),
+        "{error:?}"
+    );
+    let message = chain(&error);
+    assert_eq!(message, error.to_string());
+    assert_eq!(
+        message.matches("could not be found").count(),
+        1,
+        "{message}"
+    );
+    assert!(!message.contains("NotFound"), "{message}");
+    assert!(message.contains("fetch-depth: 0"), "{message}");
+    let error = range(&repo, "HEAD..nosuchref", &scanner, &options).expect_err("no such ref");
+    assert!(matches!(
+        error,
+        RangeError::Missing {
+            end: RangeEnd::Head,
+            ..
+        }
+    ));
+    assert!(matches!(
+        range(&repo, "HEAD", &scanner, &options),
+        Err(RangeError::Syntax(_))
+    ));
+
+    let missing_index = dir.path().join(".git/no-index");
+    let error = staged(
+        &repo,
+        &missing_index,
+        &scanner,
+        &options,
+        StagedOptions::default(),
+    )
+    .expect_err("no index there");
+    assert_eq!(error.path(), missing_index);
+    let message = chain(&error);
+    assert_eq!(message, error.to_string());
+    assert_eq!(message.matches("os error 2").count(), 1, "{message}");
 }
