@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use keyhound_config::Config;
 use keyhound_core::Scanner;
-use keyhound_git::{Outcome, RangeError, ScanOptions, StagedOptions};
+use keyhound_git::{OpenOptions, Outcome, RangeError, ScanOptions, StagedOptions};
 use keyhound_report::Report;
 
 use crate::args::GitCommand;
@@ -22,7 +22,11 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         GitCommand::Range(args) => (&args.repo, &args.output),
         GitCommand::Staged(args) => (&args.repo, &args.output),
     };
-    let repo = keyhound_git::open(repo_path)?;
+    // As git runs hooks: GIT_DIR names the repository, GIT_INDEX_FILE the index.
+    let environment = OpenOptions {
+        from_environment: true,
+    };
+    let repo = keyhound_git::open_with(repo_path, environment)?;
     // The configuration lives at the top of the work tree (or in a bare repository's dir).
     let root = repo
         .workdir()
@@ -59,7 +63,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             let staged = StagedOptions {
                 whole_files: args.scan_whole_staged_files,
             };
-            let index = keyhound_git::index_path(&repo);
+            let index = keyhound_git::index_path(&repo, environment);
             let outcome = keyhound_git::staged(&repo, &index, &scanner, &options, staged)
                 .with_context(|| {
                     format!("scanning the staged changes of {}", args.repo.display())

@@ -24,7 +24,7 @@
 //!
 //! let repo = open(std::path::Path::new("."))?;
 //! let options = ScanOptions::default();
-//! let outcome = staged(&repo, &index_path(&repo), &Scanner::default(), &options, StagedOptions::default())?;
+//! let outcome = staged(&repo, &index_path(&repo, Default::default()), &Scanner::default(), &options, StagedOptions::default())?;
 //! for found in &outcome.findings {
 //!     let path = String::from_utf8_lossy(&found.path);
 //!     println!("{path}:{} {}", found.finding.line, found.finding.kind);
@@ -50,9 +50,12 @@ mod tree;
 pub use error::Cause;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
+/// gix's repository, which [`open`] returns and every scan takes: an embedder needs no
+/// dependency on gix of its own.
+pub use gix::Repository;
 pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
-pub use open::{open, OpenError};
+pub use open::{open, open_with, OpenError, OpenOptions};
 pub use range::{range, range_not_remotes, RangeEnd, RangeError};
 pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,

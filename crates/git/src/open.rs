@@ -3,7 +3,8 @@
 //! keyhound reads objects, refs and the index; it never checks out, diffs with attributes,
 //! refreshes the index or runs hooks, so filters, textconv, fsmonitor, hooks and credential
 //! helpers are never consulted. On top of that the repository is opened with gix's
-//! isolated options: no system, global or environment configuration is read.
+//! isolated options: no system, global or environment configuration is read, and the
+//! environment names the repository (`GIT_DIR`) only when the caller asks for it.
 
 use std::path::{Path, PathBuf};
 
@@ -43,10 +44,32 @@ impl OpenError {
     }
 }
 
-/// Opens the repository at `path` or above it, isolated. `GIT_DIR`, when set (as git does
-/// for hooks in worktrees), names the repository directly.
+/// How to open a repository.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Read the environment as git does for a hook: `GIT_DIR`, when set, names the
+    /// repository (instead of looking at the path and above it), and
+    /// [`index_path`](crate::index_path) reads `GIT_INDEX_FILE`. Off by default: what an
+    /// embedder scans does not depend on its environment.
+    pub from_environment: bool,
+}
+
+/// Opens the repository at `path` or in a directory above it, isolated (see the module
+/// docs), ignoring `GIT_DIR`: [`open_with`] reads it on request.
 pub fn open(path: &Path) -> Result<gix::Repository, OpenError> {
-    let git_dir = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+    open_with(path, OpenOptions::default())
+}
+
+/// Opens the repository at `path` or in a directory above it, isolated; with
+/// [`OpenOptions::from_environment`], the one `GIT_DIR` names when it is set (as git does
+/// for hooks, in worktrees too).
+pub fn open_with(path: &Path, options: OpenOptions) -> Result<gix::Repository, OpenError> {
+    let named = options
+        .from_environment
+        .then(|| std::env::var_os("GIT_DIR"))
+        .flatten()
+        .filter(|d| !d.is_empty());
+    let git_dir = match named {
         Some(git_dir) => PathBuf::from(git_dir),
         None => {
             let (found, _trust) =
@@ -57,7 +80,7 @@ pub fn open(path: &Path) -> Result<gix::Repository, OpenError> {
             found.into_repository_and_work_tree_directories().0
         }
     };
-    let mut repo = gix::open_opts(&git_dir, options()).map_err(|e| OpenError::Open {
+    let mut repo = gix::open_opts(&git_dir, isolated()).map_err(|e| OpenError::Open {
         path: path.to_path_buf(),
         git_dir: git_dir.clone(),
         cause: Cause::new(e),
@@ -83,7 +106,7 @@ pub(crate) fn bound_caches(repo: &mut gix::Repository) {
     });
 }
 
-fn options() -> gix::open::Options {
+fn isolated() -> gix::open::Options {
     // Trust is irrelevant here: isolated permissions read no configuration that could name
     // a program, and we call nothing that would run one.
     gix::open::Options::isolated()

@@ -11,6 +11,7 @@ use keyhound_core::Scanner;
 
 use crate::error::Cause;
 use crate::object::ObjectProblem;
+use crate::open::OpenOptions;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Context, Problem};
 
@@ -63,10 +64,16 @@ pub struct StagedOptions {
     pub whole_files: bool,
 }
 
-/// The index file to read: `GIT_INDEX_FILE` when git set it (relative to the current
-/// directory, as git means it), else the repository's.
-pub fn index_path(repo: &gix::Repository) -> PathBuf {
-    match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+/// The index file to read: the repository's (`repo.index_path()`), or with
+/// [`OpenOptions::from_environment`], `GIT_INDEX_FILE` when git set it (relative to the
+/// current directory, as git means it), which `git commit -a` and `git commit <path>` do.
+pub fn index_path(repo: &gix::Repository, options: OpenOptions) -> PathBuf {
+    let named = options
+        .from_environment
+        .then(|| std::env::var_os("GIT_INDEX_FILE"))
+        .flatten()
+        .filter(|p| !p.is_empty());
+    match named {
         Some(path) => {
             let path = PathBuf::from(path);
             if path.is_absolute() || path.exists() {
