@@ -22,7 +22,8 @@ use crate::graph::Graph;
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::scan::{
-    scan_targets, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, Target,
+    panic_message, scan_targets, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions,
+    Target,
 };
 use crate::tree::{self, Context, Problem};
 
@@ -52,11 +53,15 @@ pub fn history(
         };
         let graph = Graph::read(repo, &mut objects, &tips, &mut problems);
         let introduced = Introduced::walk(&mut objects, &graph, &mut problems);
-        let scan = scan
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let scan = scan.join().unwrap_or_else(|panic| {
+            // Its workers catch their panics: this one stopped the pack scan itself. What
+            // was marked scanned may have lost its findings: the scan is incomplete.
+            problems.push(Problem::thread_stopped(panic_message(&*panic)));
+            PackScan::nothing(&packs)
+        });
         (graph, introduced, scan)
     });
+    problems.extend(packs.stopped.drain(..).map(Problem::thread_stopped));
     let mut outcome = Outcome {
         commits: graph.len() as u64,
         ..Outcome::default()

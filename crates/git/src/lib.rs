@@ -45,6 +45,8 @@ mod range;
 mod report;
 mod scan;
 mod staged;
+#[cfg(test)]
+mod testing;
 mod tree;
 
 pub use error::Cause;

@@ -4,8 +4,9 @@
 use gix::prelude::Find;
 use gix::ObjectId;
 
-/// Why an object could not be read.
+/// Why an object could not be read (or scanned).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ObjectProblem {
     /// Not in the object database (deleted, or beyond a shallow clone's edge).
     Missing,
@@ -13,6 +14,10 @@ pub enum ObjectProblem {
     Corrupt(String),
     /// Present but of another kind than expected.
     WrongKind(&'static str),
+    /// keyhound panicked scanning it (a bug): the message. When a whole scanning thread
+    /// stopped, the problem's context is [`Context::Thread`](crate::Context::Thread) and
+    /// the blobs it held are not scanned.
+    Panicked(String),
 }
 
 impl std::error::Error for ObjectProblem {}
@@ -23,6 +28,7 @@ impl std::fmt::Display for ObjectProblem {
             ObjectProblem::Missing => f.write_str("object missing"),
             ObjectProblem::Corrupt(message) => write!(f, "object unreadable: {message}"),
             ObjectProblem::WrongKind(kind) => write!(f, "object is a {kind}"),
+            ObjectProblem::Panicked(message) => write!(f, "panicked: {message}"),
         }
     }
 }

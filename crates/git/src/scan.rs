@@ -10,7 +10,7 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
 
-use crate::object::{read, CommitInfo};
+use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{Context, Problem};
 
 /// A blob to scan, where it was found, and what it replaced.
@@ -233,67 +233,81 @@ pub(crate) fn scan_produced(
     let sync = repo.clone().into_sync();
     let threads = options.thread_count();
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(usize, Target)>>(threads * 4);
-    let receiver = Mutex::new(receiver);
-    let mut tallies = std::thread::scope(|scope| {
+    // Held by the workers alone: if every one of them stops (a panic), the receiver goes
+    // with them and sending fails, where it would otherwise wait for ever.
+    let receiver = Arc::new(Mutex::new(receiver));
+    let (mut tallies, stopped) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| {
+                let (receiver, sync) = (Arc::clone(&receiver), &sync);
+                scope.spawn(move || {
                     let mut repo = sync.to_thread_local();
                     crate::open::bound_caches(&mut repo);
-                    let (mut scratch, mut buf, mut old) = (Scratch::new(), Vec::new(), Vec::new());
+                    let mut worker = Worker {
+                        repo: &repo,
+                        scanner,
+                        options,
+                        scratch: Scratch::new(),
+                        buf: Vec::new(),
+                        old: Vec::new(),
+                    };
                     let mut tally = Tally::default();
-                    // A poisoned lock means another worker panicked: that panic is re-raised.
+                    // A poisoned lock means another worker panicked while receiving.
                     while let Some(batch) = receiver.lock().ok().and_then(|r| r.recv().ok()) {
+                        #[cfg(test)]
+                        test_hooks::worker_dies(&batch);
                         for (index, target) in batch {
-                            let scanned = scan_one(
-                                &repo,
-                                &target,
-                                scanner,
-                                options,
-                                &mut scratch,
-                                &mut buf,
-                                &mut old,
-                            );
-                            tally.add(index, scanned);
+                            tally.add(index, worker.scan(&target));
                         }
                     }
                     tally
                 })
             })
             .collect();
+        drop(receiver);
         let mut batch = Vec::with_capacity(BATCH);
         let mut produced = 0;
         let send = |batch: Vec<(usize, Target)>, produced: usize| {
             if let Some(progress) = &options.progress {
                 progress.discovered(produced as u64);
             }
-            // Only fails when every worker is gone, which only a panic does.
-            let _ = sender.send(batch);
+            // Fails only when every worker is gone: what is left is not scanned, and the
+            // scan is incomplete (each stopped worker is a problem).
+            sender.send(batch).is_ok()
         };
+        let mut open = true;
         produce(&mut |target| {
+            if !open {
+                return;
+            }
             batch.push((produced, target));
             produced += 1;
             if batch.len() == BATCH {
-                send(
+                open = send(
                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
                     produced,
                 );
             }
         });
-        send(batch, produced);
+        if open {
+            send(batch, produced);
+        }
         drop(sender);
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Vec<Tally>>()
+        let (mut tallies, mut stopped) = (Vec::new(), Vec::new());
+        for worker in workers {
+            match worker.join() {
+                Ok(tally) => tallies.push(tally),
+                Err(panic) => stopped.push(panic_message(&*panic)),
+            }
+        }
+        (tallies, stopped)
     });
     if let Some(progress) = &options.progress {
         progress.finish();
     }
+    outcome
+        .problems
+        .extend(stopped.into_iter().map(Problem::thread_stopped));
     let mut listed: Vec<(usize, Scanned)> = Vec::new();
     for tally in &mut tallies {
         outcome.blobs += tally.blobs;
@@ -320,6 +334,54 @@ pub(crate) fn scan_produced(
     outcome.findings.sort_by(|a, b| {
         (&a.path, a.finding.span.start, &a.blob).cmp(&(&b.path, b.finding.span.start, &b.blob))
     });
+}
+
+/// One scanning thread: its repository handle, and buffers reused from blob to blob.
+struct Worker<'a> {
+    repo: &'a gix::Repository,
+    scanner: &'a Scanner,
+    options: &'a ScanOptions,
+    scratch: Scratch,
+    buf: Vec<u8>,
+    old: Vec<u8>,
+}
+
+impl Worker<'_> {
+    /// Scans one target. A panic (a bug) costs that blob, as a problem: the others are
+    /// still scanned.
+    fn scan(&mut self, target: &Target) -> Scanned {
+        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan_one(
+                self.repo,
+                target,
+                self.scanner,
+                self.options,
+                &mut self.scratch,
+                &mut self.buf,
+                &mut self.old,
+            )
+        }));
+        scanned.unwrap_or_else(|panic| {
+            // What the panic left in the scratch space is not to be trusted.
+            self.scratch = Scratch::new();
+            Scanned::Problem(Problem {
+                id: Some(target.blob),
+                context: Context::Path(target.path.clone()),
+                problem: ObjectProblem::Panicked(panic_message(&*panic)),
+            })
+        })
+    }
+}
+
+/// What a panic said.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = panic.downcast_ref::<&str>() {
+        (*message).to_string()
+    } else if let Some(message) = panic.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "(no message)".to_string()
+    }
 }
 
 fn scan_one(
@@ -433,6 +495,8 @@ pub(crate) fn scan_content(
     if data.starts_with(LFS_POINTER) && data.len() < 1024 {
         return None;
     }
+    #[cfg(test)]
+    test_hooks::scanning(data);
     let mut content = Content::default();
     scanner.scan_with(data, scratch, |finding| {
         match inline_allowance(data, &finding) {
@@ -463,4 +527,136 @@ fn previous_fingerprints(
         }
     }
     known
+}
+
+/// Panics on purpose, to test that a panic never hangs a scan nor passes silently.
+#[cfg(test)]
+pub(crate) mod test_hooks {
+    use super::Target;
+
+    /// A blob starting with this panics as it is scanned.
+    pub(crate) const PANIC: &[u8] = b"keyhound-test: panic while scanning";
+    /// A batch holding a path ending with this stops the worker thread that receives it.
+    pub(crate) const WORKER_DIES: &[u8] = b"keyhound-test-worker-dies";
+
+    pub(crate) fn scanning(data: &[u8]) {
+        if data.starts_with(PANIC) {
+            panic!("test: a blob that panics");
+        }
+    }
+
+    pub(crate) fn worker_dies(batch: &[(usize, Target)]) {
+        if batch.iter().any(|(_, t)| t.path.ends_with(WORKER_DIES)) {
+            panic!("test: a worker thread that stops");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::test_hooks::{PANIC, WORKER_DIES};
+    use super::*;
+    use crate::testing::{commit, file, git, init, CREDENTIALS};
+    use crate::StagedOptions;
+
+    /// Runs `scan` on a thread of its own, failing (instead of hanging) if it takes more
+    /// than a minute.
+    fn within_a_minute<T: Send + 'static>(scan: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, result) = mpsc::channel();
+        std::thread::spawn(move || done.send(scan()).expect("the test waits"));
+        result
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the scan ended instead of hanging")
+    }
+
+    fn panicked_at(outcome: &Outcome) -> Vec<(Option<Vec<u8>>, bool)> {
+        outcome
+            .problems
+            .iter()
+            .filter(|p| matches!(p.problem, ObjectProblem::Panicked(_)))
+            .map(|p| (p.path().map(<[u8]>::to_vec), p.id.is_some()))
+            .collect()
+    }
+
+    /// A blob whose scan panics is a problem naming it; every other blob is scanned, in
+    /// history (packed, then loose), a range and the index.
+    #[test]
+    fn a_panic_while_scanning_costs_that_blob_only() {
+        let dir = init();
+        let root = dir.path();
+        let mut poison = PANIC.to_vec();
+        poison.extend_from_slice(b" and more\n");
+        commit(
+            root,
+            &[
+                file("a/poison.txt", &poison),
+                file("b/creds.ini", CREDENTIALS),
+            ],
+            "two",
+        );
+        let repo = crate::open(root).expect("opens");
+        let scanner = Scanner::default();
+        let options = ScanOptions {
+            threads: 2,
+            ..ScanOptions::default()
+        };
+        let expected = vec![(Some(b"a/poison.txt".to_vec()), true)];
+        let check = |outcome: &Outcome| {
+            assert_eq!(panicked_at(outcome), expected, "{:?}", outcome.problems);
+            assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+            assert_eq!(outcome.findings.len(), 1);
+            assert_eq!(outcome.findings[0].path, b"b/creds.ini");
+        };
+        check(&crate::history(&repo, &scanner, &options, false));
+        git(root, &["repack", "-q", "-a", "-d"]);
+        let repo = crate::open(root).expect("opens");
+        check(&crate::history(&repo, &scanner, &options, false));
+        check(&crate::range(&repo, "HEAD~1..HEAD", &scanner, &options).expect("a range"));
+        git(
+            root,
+            &["rm", "-q", "--cached", "a/poison.txt", "b/creds.ini"],
+        );
+        git(root, &["add", "a/poison.txt", "b/creds.ini"]);
+        let whole = StagedOptions { whole_files: true };
+        let index = repo.index_path();
+        check(&crate::staged(&repo, &index, &scanner, &options, whole).expect("an index"));
+    }
+
+    /// A worker thread that stops while the scan still has blobs to send it: the scan used
+    /// to wait for ever on the full channel. It now ends, incomplete.
+    #[test]
+    fn a_stopped_worker_ends_the_scan_incomplete_instead_of_hanging() {
+        let dir = init();
+        let root = dir.path();
+        let mut files = vec![file("creds.ini", CREDENTIALS)];
+        files.push(file(std::str::from_utf8(WORKER_DIES).unwrap(), "x\n"));
+        // Far more than the channel holds: 4 batches of 256 per thread.
+        files.extend((0..3000).map(|i| file(&format!("many/{i}.txt"), format!("{i}\n"))));
+        commit(root, &files, "many");
+        let path = root.to_path_buf();
+        let outcome = within_a_minute(move || {
+            let repo = crate::open(&path).expect("opens");
+            let options = ScanOptions {
+                threads: 1,
+                ..ScanOptions::default()
+            };
+            crate::range(&repo, "HEAD~1..HEAD", &Scanner::default(), &options).expect("a range")
+        });
+        let stopped: Vec<&Problem> = outcome
+            .problems
+            .iter()
+            .filter(|p| p.context == Context::Thread)
+            .collect();
+        assert_eq!(stopped.len(), 1, "{:?}", outcome.problems);
+        assert!(matches!(stopped[0].problem, ObjectProblem::Panicked(_)));
+        assert!(stopped[0].id.is_none());
+        assert_eq!(
+            stopped[0].to_string(),
+            "scanning thread: panicked: test: a worker thread that stops"
+        );
+        assert!(outcome.blobs < 3002, "{}", outcome.blobs);
+    }
 }

@@ -52,6 +52,17 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// A scanning thread stopped by a panic (a bug) saying `message`.
+    pub(crate) fn thread_stopped(message: String) -> Problem {
+        Problem {
+            id: None,
+            context: Context::Thread,
+            problem: ObjectProblem::Panicked(message),
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.name(), self.problem)
@@ -81,6 +92,9 @@ pub enum Context {
     Head,
     /// The listing of every object (`all_objects`).
     ObjectDatabase,
+    /// A scanning thread, which stopped ([`ObjectProblem::Panicked`]): what it held is
+    /// not scanned.
+    Thread,
 }
 
 impl std::fmt::Display for Context {
@@ -94,6 +108,7 @@ impl std::fmt::Display for Context {
             Context::ParentCommit => f.write_str("parent commit"),
             Context::Head => f.write_str("HEAD"),
             Context::ObjectDatabase => f.write_str("object database"),
+            Context::Thread => f.write_str("scanning thread"),
         }
     }
 }

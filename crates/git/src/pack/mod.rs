@@ -26,7 +26,7 @@ use gix::odb::pack::{data, index};
 use gix::ObjectId;
 use keyhound_core::{Scanner, Scratch};
 
-use crate::scan::{scan_content, Content, NotScannedReason, ScanOptions};
+use crate::scan::{panic_message, scan_content, Content, NotScannedReason, ScanOptions};
 
 mod delta;
 mod lookup;
@@ -72,6 +72,9 @@ pub(crate) struct PackScan<'p> {
     pub(crate) reports: HashMap<ObjectId, Report>,
     /// How many blobs the packs hold (reachable or not): what progress was told.
     pub(crate) blobs: u64,
+    /// What each scanning thread that stopped (a panic) said: what it held is not marked
+    /// scanned, and is read again the ordinary way.
+    pub(crate) stopped: Vec<String>,
 }
 
 /// Whether a blob was read from a pack.
@@ -84,7 +87,17 @@ pub(crate) enum Coverage {
     No,
 }
 
-impl PackScan<'_> {
+impl<'p> PackScan<'p> {
+    /// A scan of nothing, for when the scan itself stopped.
+    pub(crate) fn nothing(packs: &'p Packs) -> PackScan<'p> {
+        PackScan {
+            packs,
+            reports: HashMap::new(),
+            blobs: 0,
+            stopped: Vec::new(),
+        }
+    }
+
     /// Whether blob `id` was read from one of the packs.
     pub(crate) fn coverage(&self, id: &ObjectId) -> Coverage {
         if matches!(self.reports.get(id), Some(Report::NotScanned(_))) {
@@ -206,9 +219,10 @@ impl Packs {
             progress.discovered(blobs);
         }
         let mut reports = HashMap::new();
+        let mut stopped = Vec::new();
         for pack in &self.packs {
             let next_root = AtomicUsize::new(0);
-            let found = std::thread::scope(|scope| {
+            let joined = std::thread::scope(|scope| {
                 let workers: Vec<_> = (0..options.thread_count())
                     .map(|_| {
                         scope.spawn(|| {
@@ -218,7 +232,15 @@ impl Packs {
                                 let Some(&root) = pack.tree.blob_roots.get(next) else {
                                     break;
                                 };
-                                worker.scan_from(root);
+                                // A panic (a bug) costs the rest of this delta tree, which
+                                // is then read through gix like a blob no pack holds.
+                                let scanned =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        worker.scan_from(root)
+                                    }));
+                                if scanned.is_err() {
+                                    worker.scratch = Scratch::new();
+                                }
                             }
                             worker.reports
                         })
@@ -226,19 +248,21 @@ impl Packs {
                     .collect();
                 workers
                     .into_iter()
-                    .flat_map(|worker| {
-                        worker
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
+                    .map(|worker| worker.join())
                     .collect::<Vec<_>>()
             });
-            reports.extend(found);
+            for worker in joined {
+                match worker {
+                    Ok(found) => reports.extend(found),
+                    Err(panic) => stopped.push(panic_message(&*panic)),
+                }
+            }
         }
         PackScan {
             packs: self,
             reports,
             blobs,
+            stopped,
         }
     }
 
@@ -476,11 +500,12 @@ impl<'a> Worker<'a> {
         if let Some(progress) = &self.options.progress {
             progress.blob_done(data.len() as u64);
         }
-        let marker = u32::try_from(data.len()).unwrap_or(u32::MAX - 1) + 1;
-        self.pack.scanned[position as usize].store(marker, Ordering::Relaxed);
         if !content.is_empty() {
             self.reports.push((id, Report::Findings(content)));
         }
+        // Marked only once its findings are kept.
+        let marker = u32::try_from(data.len()).unwrap_or(u32::MAX - 1) + 1;
+        self.pack.scanned[position as usize].store(marker, Ordering::Relaxed);
     }
 }
 
