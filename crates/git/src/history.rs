@@ -16,14 +16,14 @@ use std::sync::Arc;
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
-use keyhound_core::Scanner;
+use keyhound_core::{Finding, Scanner};
 
 use crate::graph::Graph;
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::scan::{
-    panic_message, scan_targets, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions,
-    Target,
+    panic_message, scan_targets, GitFinding, NotScanned, NotScannedReason, Outcome, Progress,
+    ScanOptions, Target,
 };
 use crate::tree::{self, Context, Problem};
 
@@ -45,19 +45,39 @@ pub fn history(
         ..options.clone()
     };
     let packs = Packs::open(&objects, hash);
+    let mut authors = Authors::new(repo);
+    // Findings in packed blobs travel to this thread, which knows (once the walk met it)
+    // the commit and path that introduced each blob, and tells them as they come.
+    let (found, arriving) = std::sync::mpsc::channel();
+    let mut stream = options.progress.as_deref().map(|progress| Stream {
+        progress,
+        arriving,
+        pending: HashMap::new(),
+        told: HashSet::new(),
+    });
+    let found = stream.is_some().then_some(found);
     let (graph, introduced, mut packs) = std::thread::scope(|scope| {
-        let scan = scope.spawn(|| packs.scan_blobs(scanner, &pack_options));
+        let packs = &packs;
+        // The sender goes with the pack scan: the stream ends when the scan does.
+        let scan = scope.spawn(move || packs.scan_blobs(scanner, &pack_options, found));
         let mut objects = PackedFirst {
             repo,
-            packs: PackReader::new(&packs, WALK_CACHE_BYTES),
+            packs: PackReader::new(packs, WALK_CACHE_BYTES),
         };
         let graph = Graph::read(repo, &mut objects, &tips, &mut problems);
-        let introduced = Introduced::walk(&mut objects, &graph, &mut problems);
+        let introduced = Introduced::walk(&mut objects, &graph, &mut problems, |so_far, new| {
+            if let Some(stream) = &mut stream {
+                stream.walked(so_far, new, &graph, &mut authors);
+            }
+        });
+        if let Some(stream) = &mut stream {
+            stream.rest(&introduced, &graph, &mut authors);
+        }
         let scan = scan.join().unwrap_or_else(|panic| {
             // Its workers catch their panics: this one stopped the pack scan itself. What
             // was marked scanned may have lost its findings: the scan is incomplete.
             problems.push(Problem::thread_stopped(panic_message(&*panic)));
-            PackScan::nothing(&packs)
+            PackScan::nothing(packs)
         });
         (graph, introduced, scan)
     });
@@ -66,10 +86,9 @@ pub fn history(
         commits: graph.len() as u64,
         ..Outcome::default()
     };
-    let mut authors = Authors::new(repo, &graph);
-    let mut unread = attribute(&introduced, &mut packs, &mut authors, &mut outcome);
+    let mut unread = attribute(&introduced, &graph, &mut packs, &mut authors, &mut outcome);
     if all_objects {
-        unreachable_packed_blobs(&introduced, &mut packs, &mut outcome);
+        unreachable_packed_blobs(&introduced, &mut packs, options, &mut outcome);
         unread.extend(unreachable_loose_blobs(
             repo,
             &introduced,
@@ -117,7 +136,15 @@ impl Introduced {
     /// changed and no earlier commit held, it introduced. A commit without a parent in
     /// the graph (a root, a shallow clone's edge) introduces everything it holds that is
     /// new.
-    fn walk(trees: &mut impl ReadObject, graph: &Graph, problems: &mut Vec<Problem>) -> Introduced {
+    ///
+    /// After each commit, `walked` is given what was found so far and the place of the
+    /// first entry that commit introduced.
+    fn walk(
+        trees: &mut impl ReadObject,
+        graph: &Graph,
+        problems: &mut Vec<Problem>,
+        mut walked: impl FnMut(&Introduced, usize),
+    ) -> Introduced {
         let mut found = Introduced {
             entries: Vec::new(),
             paths: Vec::new(),
@@ -131,9 +158,11 @@ impl Introduced {
                 .first()
                 .map(|&parent| graph.trees[parent as usize]);
             let new = graph.trees[commit as usize];
+            let first = found.entries.len();
             tree::walk_changes(trees, old, new, problems, |leaf| {
                 found.meet(&mut path_ids, commit, leaf);
             });
+            walked(&found, first);
         }
         found
     }
@@ -207,24 +236,22 @@ impl ReadObject for PackedFirst<'_, '_> {
 /// The authors of commits, read when a finding needs one.
 struct Authors<'r> {
     repo: &'r gix::Repository,
-    graph: &'r Graph,
     read: HashMap<u32, Arc<CommitInfo>>,
     buf: Vec<u8>,
 }
 
 impl<'r> Authors<'r> {
-    fn new(repo: &'r gix::Repository, graph: &'r Graph) -> Self {
+    fn new(repo: &'r gix::Repository) -> Self {
         Authors {
             repo,
-            graph,
             read: HashMap::new(),
             buf: Vec::new(),
         }
     }
 
     /// Commit `i`'s id, author and date (the id alone if it cannot be read again).
-    fn of(&mut self, i: u32) -> Arc<CommitInfo> {
-        let id = self.graph.ids[i as usize];
+    fn of(&mut self, graph: &Graph, i: u32) -> Arc<CommitInfo> {
+        let id = graph.ids[i as usize];
         let (repo, buf) = (self.repo, &mut self.buf);
         self.read
             .entry(i)
@@ -247,6 +274,7 @@ impl<'r> Authors<'r> {
 /// that introduced its blob, and returns the entries no pack held, to be read.
 fn attribute(
     introduced: &Introduced,
+    graph: &Graph,
     packs: &mut PackScan<'_>,
     authors: &mut Authors<'_>,
     outcome: &mut Outcome,
@@ -270,14 +298,14 @@ fn attribute(
                 blob: entry.id,
                 mode: entry.mode,
                 path: path.to_vec(),
-                commit: Some(authors.of(entry.commit)),
+                commit: Some(authors.of(graph, entry.commit)),
                 previous: Vec::new(),
             }),
             Coverage::Scanned(bytes) => {
                 outcome.blobs += 1;
                 outcome.bytes += bytes;
                 if let Some(Report::Findings(content)) = packs.reports.remove(&entry.id) {
-                    let commit = authors.of(entry.commit);
+                    let commit = authors.of(graph, entry.commit);
                     let (findings, suppressed) = content.located(&entry.id, path, Some(&commit));
                     outcome.findings.extend(findings);
                     outcome.suppressed.extend(suppressed);
@@ -304,6 +332,7 @@ const UNREACHABLE: &[u8] = b"(unreachable)";
 fn unreachable_packed_blobs(
     introduced: &Introduced,
     packs: &mut PackScan<'_>,
+    options: &ScanOptions,
     outcome: &mut Outcome,
 ) {
     let mut scanned: Vec<(ObjectId, u64)> = packs
@@ -317,6 +346,9 @@ fn unreachable_packed_blobs(
         outcome.bytes += bytes;
         if let Some(Report::Findings(content)) = packs.reports.remove(&id) {
             let (findings, suppressed) = content.located(&id, UNREACHABLE, None);
+            if let Some(progress) = &options.progress {
+                findings.iter().for_each(|found| progress.found(found));
+            }
             outcome.findings.extend(findings);
             outcome.suppressed.extend(suppressed);
         }
@@ -340,6 +372,97 @@ fn unreachable_packed_blobs(
         }));
 }
 
+/// Findings in packed blobs, told to progress as soon as the walk has met the commit that
+/// introduced their blob (the first to hold it, which no later commit changes).
+struct Stream<'p> {
+    progress: &'p dyn Progress,
+    /// What the packs' scan found: a blob and its findings.
+    arriving: std::sync::mpsc::Receiver<(ObjectId, Vec<Finding>)>,
+    /// Findings in blobs the walk has not met yet.
+    pending: HashMap<ObjectId, Vec<Finding>>,
+    /// Blobs whose findings were told (a blob in two packs is scanned twice).
+    told: HashSet<ObjectId>,
+}
+
+impl Stream<'_> {
+    /// After each commit of the walk: tells the findings of the blobs it introduced that
+    /// had already arrived, then those that arrived since, for blobs already met.
+    fn walked(
+        &mut self,
+        introduced: &Introduced,
+        first_new: usize,
+        graph: &Graph,
+        authors: &mut Authors<'_>,
+    ) {
+        if !self.pending.is_empty() {
+            for place in first_new..introduced.entries.len() {
+                let id = introduced.entries[place].id;
+                if let Some(findings) = self.pending.remove(&id) {
+                    self.tell(introduced, place as u32, findings, graph, authors);
+                }
+            }
+        }
+        while let Ok((id, findings)) = self.arriving.try_recv() {
+            self.arrived(introduced, id, findings, graph, authors);
+        }
+    }
+
+    /// After the walk: tells what the packs find until their scan ends. Findings in blobs
+    /// no commit reaches stay pending (`all_objects` tells them).
+    fn rest(&mut self, introduced: &Introduced, graph: &Graph, authors: &mut Authors<'_>) {
+        let pending: Vec<(ObjectId, Vec<Finding>)> = self.pending.drain().collect();
+        for (id, findings) in pending {
+            self.arrived(introduced, id, findings, graph, authors);
+        }
+        while let Ok((id, findings)) = self.arriving.recv() {
+            self.arrived(introduced, id, findings, graph, authors);
+        }
+    }
+
+    fn arrived(
+        &mut self,
+        introduced: &Introduced,
+        id: ObjectId,
+        findings: Vec<Finding>,
+        graph: &Graph,
+        authors: &mut Authors<'_>,
+    ) {
+        if self.told.contains(&id) {
+            return;
+        }
+        match introduced.place(&id) {
+            Some(place) => self.tell(introduced, place, findings, graph, authors),
+            None => {
+                self.pending.insert(id, findings);
+            }
+        }
+    }
+
+    fn tell(
+        &mut self,
+        introduced: &Introduced,
+        place: u32,
+        findings: Vec<Finding>,
+        graph: &Graph,
+        authors: &mut Authors<'_>,
+    ) {
+        let entry = &introduced.entries[place as usize];
+        if !self.told.insert(entry.id) {
+            return;
+        }
+        let commit = authors.of(graph, entry.commit);
+        let path = &introduced.paths[entry.path as usize];
+        for finding in findings {
+            self.progress.found(&GitFinding {
+                finding,
+                path: path.to_vec(),
+                blob: entry.id,
+                commit: Some(commit.clone()),
+            });
+        }
+    }
+}
+
 /// Progress of the blobs read after the packs: counted on from where the packs ended.
 struct Continued {
     inner: Arc<dyn Progress>,
@@ -352,6 +475,9 @@ impl Progress for Continued {
     }
     fn blob_done(&self, bytes: u64) {
         self.inner.blob_done(bytes);
+    }
+    fn found(&self, finding: &GitFinding) {
+        self.inner.found(finding);
     }
     fn finish(&self) {
         self.inner.finish();

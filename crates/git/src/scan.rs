@@ -144,14 +144,29 @@ impl std::fmt::Debug for ScanOptions {
     }
 }
 
-/// Receives progress from a scan's reading threads (a progress bar, say).
+/// Receives a scan's progress (a progress bar, say) and its findings as they are found.
+/// Methods are called from the scanning threads, concurrently: keep them cheap.
+///
+/// Every blob [`discovered`](Progress::discovered) counts is told
+/// [`blob_done`](Progress::blob_done) once, scanned or not, so when a scan completes the
+/// count of `blob_done` calls is the last total `discovered` said. (A cancelled scan, or
+/// one whose thread stopped, ends short of it.)
 pub trait Progress: Send + Sync {
-    /// How many blobs there are to read so far: the total grows while history is still
-    /// being walked, as scanning starts before the walk ends.
+    /// How many blobs (tree or index entries: submodules and symbolic links count) there
+    /// are to handle so far. The total grows while history is still being walked, as
+    /// scanning starts before the walk ends; it is told from one thread at a time.
     fn discovered(&self, blobs: u64);
-    /// One blob of `bytes` bytes was read and scanned.
+    /// One blob is done: `bytes` of it were scanned, 0 when it was not (a submodule, a
+    /// symbolic link, an LFS pointer, a blob over the size limit or unreadable).
     fn blob_done(&self, bytes: u64);
-    /// Reading is over.
+    /// A finding, as soon as its path and commit are known: a range or the index tell it
+    /// when its blob is scanned; history when its blob is scanned and the walk has met
+    /// the commit that introduced it. Findings an inline comment allows are not told, and
+    /// the order is the threads', not the outcome's. Does nothing unless implemented.
+    fn found(&self, finding: &GitFinding) {
+        let _ = finding;
+    }
+    /// The scan is over (told once, when the last blob is done).
     fn finish(&self) {}
 }
 
@@ -361,7 +376,7 @@ impl Worker<'_> {
                 &mut self.old,
             )
         }));
-        scanned.unwrap_or_else(|panic| {
+        let scanned = scanned.unwrap_or_else(|panic| {
             // What the panic left in the scratch space is not to be trusted.
             self.scratch = Scratch::new();
             Scanned::Problem(Problem {
@@ -369,7 +384,20 @@ impl Worker<'_> {
                 context: Context::Path(target.path.clone()),
                 problem: ObjectProblem::Panicked(panic_message(&*panic)),
             })
-        })
+        });
+        if let Some(progress) = &self.options.progress {
+            let bytes = match &scanned {
+                Scanned::Findings {
+                    bytes, findings, ..
+                } => {
+                    findings.iter().for_each(|found| progress.found(found));
+                    *bytes
+                }
+                _ => 0,
+            };
+            progress.blob_done(bytes);
+        }
+        scanned
     }
 }
 
@@ -427,9 +455,6 @@ fn scan_one(
         return not_scanned(NotScannedReason::LfsPointer);
     };
     let bytes = data.len() as u64;
-    if let Some(progress) = &options.progress {
-        progress.blob_done(bytes);
-    }
     if !content.is_empty() && !target.previous.is_empty() {
         let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
         content.forget(|finding| known.contains(&finding.fingerprint));
@@ -451,6 +476,11 @@ pub(crate) struct Content {
 }
 
 impl Content {
+    /// The findings no inline comment allows.
+    pub(crate) fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
     /// Nothing found, not even an allowed finding.
     pub(crate) fn is_empty(&self) -> bool {
         self.findings.is_empty() && self.suppressed.is_empty()

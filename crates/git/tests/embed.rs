@@ -3,11 +3,13 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use keyhound_core::Scanner;
 use keyhound_git::{
-    history, open, range, staged, Context, NotScannedReason, ObjectId, ObjectProblem, OpenError,
-    RangeEnd, RangeError, ScanOptions, StagedOptions,
+    history, open, range, staged, Context, GitFinding, NotScannedReason, ObjectId, ObjectProblem,
+    OpenError, Outcome, Progress, RangeEnd, RangeError, ScanOptions, StagedOptions,
 };
 
 /// A key id and its secret, as a credentials file holds them (a fake pair).
@@ -206,4 +208,160 @@ fn errors_say_each_cause_once() {
     let message = chain(&error);
     assert_eq!(message, error.to_string());
     assert_eq!(message.matches("os error 2").count(), 1, "{message}");
+}
+
+/// What a scan told its progress.
+#[derive(Default)]
+struct Recorder {
+    /// The last total `discovered` said.
+    discovered: AtomicU64,
+    /// `blob_done` calls, and the bytes they said.
+    done: AtomicU64,
+    bytes: AtomicU64,
+    finished: AtomicU64,
+    /// The findings told: path, blob, line, commit.
+    found: Mutex<Vec<Told>>,
+}
+
+type Told = (Vec<u8>, ObjectId, usize, Option<ObjectId>);
+
+fn told(found: &GitFinding) -> Told {
+    (
+        found.path.clone(),
+        found.blob,
+        found.finding.line,
+        found.commit.as_ref().map(|c| c.id),
+    )
+}
+
+impl Progress for Recorder {
+    fn discovered(&self, blobs: u64) {
+        self.discovered.store(blobs, Ordering::SeqCst);
+    }
+    fn blob_done(&self, bytes: u64) {
+        self.done.fetch_add(1, Ordering::SeqCst);
+        self.bytes.fetch_add(bytes, Ordering::SeqCst);
+    }
+    fn found(&self, finding: &GitFinding) {
+        assert_eq!(
+            self.finished.load(Ordering::SeqCst),
+            0,
+            "told before the end"
+        );
+        self.found.lock().unwrap().push(told(finding));
+    }
+    fn finish(&self) {
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Recorder {
+    /// Checks what `outcome` says against what progress was told: every blob discovered
+    /// was done, once; the scan finished once; every finding was told, once.
+    fn check(&self, outcome: &Outcome, what: &str) {
+        let (discovered, done) = (
+            self.discovered.load(Ordering::SeqCst),
+            self.done.load(Ordering::SeqCst),
+        );
+        assert_eq!(discovered, done, "{what}: totals add up");
+        assert!(done >= outcome.blobs, "{what}");
+        assert_eq!(self.finished.load(Ordering::SeqCst), 1, "{what}");
+        let mut found = self.found.lock().unwrap().clone();
+        found.sort();
+        let mut expected: Vec<Told> = outcome.findings.iter().map(told).collect();
+        expected.sort();
+        assert!(!expected.is_empty(), "{what}");
+        assert_eq!(found, expected, "{what}: every finding told, once");
+    }
+
+    /// For a scan of entries only (a range, the index, loose history): each entry is a
+    /// blob scanned, an entry not scanned or a symbolic link, and the bytes are those.
+    fn check_entries(&self, outcome: &Outcome, what: &str) {
+        self.check(outcome, what);
+        let entries = outcome.blobs + outcome.not_scanned.len() as u64 + outcome.symlinks;
+        assert_eq!(self.done.load(Ordering::SeqCst), entries, "{what}");
+        assert_eq!(self.bytes.load(Ordering::SeqCst), outcome.bytes, "{what}");
+    }
+}
+
+/// Progress totals add up, and every finding reaches `Progress::found`, in history
+/// (loose and packed), a range and the index, with entries of every kind.
+#[cfg(unix)]
+#[test]
+fn progress_totals_add_up_and_findings_are_told() {
+    let dir = repo_with_a_key();
+    let root = dir.path();
+    let head = git(root, &["rev-parse", "HEAD"]);
+    // A submodule, a symbolic link, an LFS pointer, an oversized blob, more keys.
+    git(
+        root,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("160000,{},vendor/lib", head.trim()),
+        ],
+    );
+    // An empty directory is a submodule not checked out: `git add -A` keeps it.
+    std::fs::create_dir_all(root.join("vendor/lib")).expect("directory");
+    std::os::unix::fs::symlink("README", root.join("link")).expect("symlink");
+    let lfs = "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 3\n";
+    let many: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("src/{i}.txt"), format!("line {i}\n")))
+        .collect();
+    let mut files: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let big = "y".repeat(3000);
+    // Each key in a blob of its own (the same content is one blob, scanned once).
+    let env = format!("# app\n{CREDENTIALS}");
+    let third = format!("# three\n{CREDENTIALS}");
+    files.extend([
+        ("big.bin", big.as_str()),
+        ("model.bin", lfs),
+        ("app/.env", env.as_str()),
+    ]);
+    commit(root, &files, "varied");
+    commit(root, &[("src/3.txt", third.as_str())], "another key");
+
+    let scanner = Scanner::default();
+    let run = |what: &str, scan: &dyn Fn(&ScanOptions) -> Outcome| {
+        let recorder = Arc::new(Recorder::default());
+        let options = ScanOptions {
+            max_blob_size: 2000,
+            threads: 3,
+            progress: Some(recorder.clone()),
+        };
+        let outcome = scan(&options);
+        assert!(
+            outcome.problems.is_empty(),
+            "{what}: {:?}",
+            outcome.problems
+        );
+        (recorder, outcome)
+    };
+    let repo = open(root).expect("opens");
+    let (recorder, outcome) = run("loose history", &|o| history(&repo, &scanner, o, false));
+    recorder.check_entries(&outcome, "loose history");
+    assert_eq!(outcome.findings.len(), 3);
+    assert_eq!(outcome.not_scanned.len(), 3, "{:?}", outcome.not_scanned);
+    assert_eq!(outcome.symlinks, 1);
+
+    let (recorder, outcome) = run("range", &|o| {
+        range(&repo, "HEAD~2..HEAD", &scanner, o).expect("a range")
+    });
+    recorder.check_entries(&outcome, "range");
+    assert_eq!(outcome.findings.len(), 2);
+
+    let whole = StagedOptions { whole_files: true };
+    let (recorder, outcome) = run("index", &|o| {
+        staged(&repo, &repo.index_path(), &scanner, o, whole).expect("an index")
+    });
+    recorder.check_entries(&outcome, "index");
+
+    git(root, &["repack", "-q", "-a", "-d"]);
+    let repo = open(root).expect("opens");
+    let (recorder, outcome) = run("packed history", &|o| history(&repo, &scanner, o, false));
+    recorder.check(&outcome, "packed history");
+    assert_eq!(outcome.findings.len(), 3);
+    let (recorder, outcome) = run("all objects", &|o| history(&repo, &scanner, o, true));
+    recorder.check(&outcome, "all objects");
 }

@@ -41,6 +41,10 @@ use resident::{file_backed_kb, Mapped, Resident, INDEX_SEARCH_BYTES, PAGE};
 /// No base: a full object, or a delta whose base could not be found.
 const NONE: u32 = u32::MAX;
 
+/// Where a pack scan sends the findings of a blob (those no inline comment allows), as it
+/// finds them.
+pub(crate) type Found = std::sync::mpsc::Sender<(ObjectId, Vec<keyhound_core::Finding>)>;
+
 /// What scanning a packed blob found that is worth reporting.
 pub(crate) enum Report {
     /// The blob was scanned and holds findings (some perhaps allowed inline).
@@ -212,8 +216,14 @@ impl Packs {
         Packs { packs, resident }
     }
 
-    /// Scans every blob in the packs on `options.threads` threads.
-    pub(crate) fn scan_blobs(&self, scanner: &Scanner, options: &ScanOptions) -> PackScan<'_> {
+    /// Scans every blob in the packs on `options.threads` threads, sending the findings of
+    /// each blob that has some to `found` as they are found.
+    pub(crate) fn scan_blobs(
+        &self,
+        scanner: &Scanner,
+        options: &ScanOptions,
+        found: Option<Found>,
+    ) -> PackScan<'_> {
         let blobs = self.packs.iter().map(|p| p.tree.blob_count()).sum();
         if let Some(progress) = &options.progress {
             progress.discovered(blobs);
@@ -226,21 +236,15 @@ impl Packs {
                 let workers: Vec<_> = (0..options.thread_count())
                     .map(|_| {
                         scope.spawn(|| {
-                            let mut worker = Worker::new(pack, &self.resident, scanner, options);
+                            let found = found.clone();
+                            let mut worker =
+                                Worker::new(pack, &self.resident, scanner, options, found);
                             loop {
                                 let next = next_root.fetch_add(1, Ordering::Relaxed);
                                 let Some(&root) = pack.tree.blob_roots.get(next) else {
                                     break;
                                 };
-                                // A panic (a bug) costs the rest of this delta tree, which
-                                // is then read through gix like a blob no pack holds.
-                                let scanned =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        worker.scan_from(root)
-                                    }));
-                                if scanned.is_err() {
-                                    worker.scratch = Scratch::new();
-                                }
+                                worker.scan_tree(root);
                             }
                             worker.reports
                         })
@@ -381,11 +385,19 @@ impl DeltaTree {
         &self.children[self.starts[node] as usize..self.starts[node + 1] as usize]
     }
 
-    /// How many objects are blobs: the full blobs and every delta under them. Deltas form
-    /// a forest (a delta has one base), so the walk ends even in a corrupt pack.
+    /// How many objects are blobs: the full blobs and every delta under them.
     fn blob_count(&self) -> u64 {
+        self.blob_roots
+            .iter()
+            .map(|&root| self.subtree_size(root))
+            .sum()
+    }
+
+    /// How many objects `node` and the deltas under it are. Deltas form a forest (a delta
+    /// has one base, and a full object none), so the walk ends even in a corrupt pack.
+    fn subtree_size(&self, node: u32) -> u64 {
         let mut count = 0;
-        let mut stack = self.blob_roots.clone();
+        let mut stack = vec![node];
         while let Some(node) = stack.pop() {
             count += 1;
             stack.extend_from_slice(self.children(node));
@@ -406,6 +418,10 @@ struct Worker<'a> {
     levels: Vec<Vec<u8>>,
     delta: Vec<u8>,
     reports: Vec<(ObjectId, Report)>,
+    /// Where findings go as they are found, when progress wants them.
+    found: Option<Found>,
+    /// How many objects of the delta tree being walked progress was told of.
+    told: u64,
 }
 
 impl<'a> Worker<'a> {
@@ -414,6 +430,7 @@ impl<'a> Worker<'a> {
         resident: &'a Resident,
         scanner: &'a Scanner,
         options: &'a ScanOptions,
+        found: Option<Found>,
     ) -> Self {
         Worker {
             pack,
@@ -425,17 +442,36 @@ impl<'a> Worker<'a> {
             levels: Vec::new(),
             delta: Vec::new(),
             reports: Vec::new(),
+            found,
+            told: 0,
+        }
+    }
+
+    /// Scans the delta tree from `root` ([`Worker::scan_from`]). A panic (a bug) costs the
+    /// rest of it, which is then read through gix like a blob no pack holds: progress is
+    /// told it is done here, as it will be discovered again there.
+    fn scan_tree(&mut self, root: u32) {
+        self.told = 0;
+        let scanned =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.scan_from(root)));
+        if scanned.is_err() {
+            self.scratch = Scratch::new();
+            let rest = self.pack.tree.subtree_size(root).saturating_sub(self.told);
+            self.skipped(rest);
         }
     }
 
     /// Decodes and scans the full blob `root` and every delta built on it, depth first, so
-    /// that each delta's base is still decoded one level up.
+    /// that each delta's base is still decoded one level up. Progress is told of each
+    /// object once, scanned or not.
     fn scan_from(&mut self, root: u32) {
         let mut stack = vec![(root, 0usize)];
         while let Some((node, depth)) = stack.pop() {
             let deltas = self.pack.tree.children(node);
             let Ok(size) = self.decode(node, depth, !deltas.is_empty()) else {
-                // Neither this object nor the deltas on it can be decoded here.
+                // Neither this object nor the deltas on it can be decoded here: they are
+                // read through gix.
+                self.skipped(self.pack.tree.subtree_size(node));
                 continue;
             };
             let position = self.pack.tree.positions[node as usize];
@@ -443,10 +479,26 @@ impl<'a> Worker<'a> {
             if size > self.options.max_blob_size {
                 self.reports
                     .push((id, Report::NotScanned(NotScannedReason::TooLarge { size })));
+                self.done(0);
             } else {
                 self.scan(id, position, depth);
             }
             stack.extend(deltas.iter().map(|&delta| (delta, depth + 1)));
+        }
+    }
+
+    /// Tells progress one object is done, `bytes` of it scanned.
+    fn done(&mut self, bytes: u64) {
+        self.told += 1;
+        if let Some(progress) = &self.options.progress {
+            progress.blob_done(bytes);
+        }
+    }
+
+    /// Tells progress `count` objects are done without being scanned here.
+    fn skipped(&mut self, count: u64) {
+        if self.options.progress.is_some() {
+            (0..count).for_each(|_| self.done(0));
         }
     }
 
@@ -495,17 +547,25 @@ impl<'a> Worker<'a> {
         let Some(content) = scan_content(data, self.scanner, &mut self.scratch) else {
             self.reports
                 .push((id, Report::NotScanned(NotScannedReason::LfsPointer)));
+            self.done(0);
             return;
         };
-        if let Some(progress) = &self.options.progress {
-            progress.blob_done(data.len() as u64);
+        let bytes = data.len() as u64;
+        if let Some(found) = self
+            .found
+            .as_ref()
+            .filter(|_| !content.findings().is_empty())
+        {
+            // The history walk gives them a path and a commit; gone only when it is.
+            let _ = found.send((id, content.findings().to_vec()));
         }
         if !content.is_empty() {
             self.reports.push((id, Report::Findings(content)));
         }
         // Marked only once its findings are kept.
-        let marker = u32::try_from(data.len()).unwrap_or(u32::MAX - 1) + 1;
+        let marker = u32::try_from(bytes).unwrap_or(u32::MAX - 1) + 1;
         self.pack.scanned[position as usize].store(marker, Ordering::Relaxed);
+        self.done(bytes);
     }
 }
 
@@ -681,7 +741,7 @@ mod tests {
             progress: None,
         };
         let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
-        let scan = packs.scan_blobs(&Scanner::default(), &options);
+        let scan = packs.scan_blobs(&Scanner::default(), &options, None);
         let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
         let blobs: Vec<(ObjectId, u64)> = listing
             .lines()
