@@ -39,6 +39,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         threads: output.threads(),
         progress: crate::progress::Bar::on_terminal()
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
+        ..ScanOptions::default()
     };
     let result = match command {
         GitCommand::History(args) => Ok(keyhound_git::history(

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
+use crate::cancel::Cancel;
 use crate::object::{commit, Commit, ObjectProblem, ReadObject};
 use crate::tree::{Context, Problem};
 
@@ -25,12 +26,13 @@ pub(crate) struct Graph {
 impl Graph {
     /// Reads the commits reachable from `tips` (tips that are not commits are skipped).
     /// Parents missing at a shallow clone's edge are expected; any other missing commit is
-    /// a problem.
+    /// a problem. Cancelled, it holds the commits read until then.
     pub(crate) fn read(
         repo: &gix::Repository,
         objects: &mut impl ReadObject,
         tips: &[ObjectId],
         problems: &mut Vec<Problem>,
+        cancel: &Cancel,
     ) -> Graph {
         let shallow = shallow_edge(repo);
         let mut index: gix::hashtable::HashMap<ObjectId, u32> = Default::default();
@@ -41,6 +43,9 @@ impl Graph {
         while let Some((id, is_tip)) = stack.pop() {
             if index.contains_key(&id) {
                 continue;
+            }
+            if cancel.is_cancelled() {
+                break;
             }
             match links(objects, &id, &mut buf) {
                 Ok((tree, parents)) => {
@@ -137,10 +142,12 @@ fn links(
 }
 
 /// The commits reachable from `tips`, decoded whole (for a range, where they are few).
+/// Cancelled, those read until then.
 pub(crate) fn commits_from(
     repo: &gix::Repository,
     tips: &[ObjectId],
     problems: &mut Vec<Problem>,
+    cancel: &Cancel,
 ) -> HashMap<ObjectId, Commit> {
     let shallow: HashSet<ObjectId> = shallow_edge(repo);
     let mut commits = HashMap::new();
@@ -149,6 +156,9 @@ pub(crate) fn commits_from(
     while let Some((id, is_tip)) = stack.pop() {
         if commits.contains_key(&id) {
             continue;
+        }
+        if cancel.is_cancelled() {
+            break;
         }
         match commit(repo, &id, &mut buf) {
             Ok(commit) => {

@@ -18,6 +18,7 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{Finding, Scanner};
 
+use crate::cancel::Cancel;
 use crate::graph::Graph;
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
@@ -44,7 +45,8 @@ pub fn history(
         threads: options.thread_count().saturating_sub(1).max(1),
         ..options.clone()
     };
-    let packs = Packs::open(&objects, hash);
+    let cancel = &options.cancel;
+    let packs = Packs::open(&objects, hash, cancel);
     let mut authors = Authors::new(repo);
     // Findings in packed blobs travel to this thread, which knows (once the walk met it)
     // the commit and path that introduced each blob, and tells them as they come.
@@ -64,12 +66,18 @@ pub fn history(
             repo,
             packs: PackReader::new(packs, WALK_CACHE_BYTES),
         };
-        let graph = Graph::read(repo, &mut objects, &tips, &mut problems);
-        let introduced = Introduced::walk(&mut objects, &graph, &mut problems, |so_far, new| {
-            if let Some(stream) = &mut stream {
-                stream.walked(so_far, new, &graph, &mut authors);
-            }
-        });
+        let graph = Graph::read(repo, &mut objects, &tips, &mut problems, cancel);
+        let introduced = Introduced::walk(
+            &mut objects,
+            &graph,
+            &mut problems,
+            cancel,
+            |so_far, new| {
+                if let Some(stream) = &mut stream {
+                    stream.walked(so_far, new, &graph, &mut authors);
+                }
+            },
+        );
         if let Some(stream) = &mut stream {
             stream.rest(&introduced, &graph, &mut authors);
         }
@@ -86,8 +94,18 @@ pub fn history(
         commits: graph.len() as u64,
         ..Outcome::default()
     };
-    let mut unread = attribute(&introduced, &graph, &mut packs, &mut authors, &mut outcome);
-    if all_objects {
+    let mut unread = attribute(
+        &introduced,
+        &graph,
+        &mut packs,
+        &mut authors,
+        cancel,
+        &mut outcome,
+    );
+    if cancel.is_cancelled() {
+        // Only what was scanned is reported: reading the rest is not prompt.
+        unread.clear();
+    } else if all_objects {
         unreachable_packed_blobs(&introduced, &mut packs, options, &mut outcome);
         unread.extend(unreachable_loose_blobs(
             repo,
@@ -143,6 +161,7 @@ impl Introduced {
         trees: &mut impl ReadObject,
         graph: &Graph,
         problems: &mut Vec<Problem>,
+        cancel: &Cancel,
         mut walked: impl FnMut(&Introduced, usize),
     ) -> Introduced {
         let mut found = Introduced {
@@ -153,6 +172,9 @@ impl Introduced {
         };
         let mut path_ids: HashMap<Rc<[u8]>, u32> = HashMap::new();
         for commit in graph.topological() {
+            if cancel.is_cancelled() {
+                break;
+            }
             let old = graph
                 .parents(commit)
                 .first()
@@ -277,6 +299,7 @@ fn attribute(
     graph: &Graph,
     packs: &mut PackScan<'_>,
     authors: &mut Authors<'_>,
+    cancel: &Cancel,
     outcome: &mut Outcome,
 ) -> Vec<Target> {
     let mut unread = Vec::new();
@@ -294,6 +317,8 @@ fn attribute(
             Coverage::No
         };
         match coverage {
+            // Cancelled: not read, so its author is not needed (nor read, which takes time).
+            Coverage::No if cancel.is_cancelled() => {}
             Coverage::No => unread.push(Target {
                 blob: entry.id,
                 mode: entry.mode,

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+mod cancel;
 mod error;
 mod graph;
 mod history;
@@ -49,6 +50,7 @@ mod staged;
 mod testing;
 mod tree;
 
+pub use cancel::Cancel;
 pub use error::Cause;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
@@ -59,6 +61,7 @@ pub use history::history;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, open_with, OpenError, OpenOptions};
 pub use range::{range, range_not_remotes, RangeEnd, RangeError};
+pub use report::CANCELLED;
 pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,
 };

@@ -141,7 +141,8 @@ fn scan_new_commits(
 ) -> Result<Outcome, RangeError> {
     let mut outcome = Outcome::default();
     let mut buf = Vec::new();
-    let excluded: HashSet<ObjectId> = commits_from(repo, bases, &mut Vec::new())
+    let cancel = &options.cancel;
+    let excluded: HashSet<ObjectId> = commits_from(repo, bases, &mut Vec::new(), cancel)
         .into_keys()
         .collect();
     let shallow = shallow_edge(repo);
@@ -151,7 +152,7 @@ fn scan_new_commits(
     let mut seen = HashSet::new();
     let mut stack = vec![head];
     while let Some(id) = stack.pop() {
-        if excluded.contains(&id) || !seen.insert(id) {
+        if excluded.contains(&id) || !seen.insert(id) || cancel.is_cancelled() {
             continue;
         }
         match commit(repo, &id, &mut buf) {
@@ -176,7 +177,7 @@ fn scan_new_commits(
     in_range.sort_by(|a, b| a.info.time.cmp(&b.info.time).then(a.id.cmp(&b.id)));
 
     let mut targets = Vec::new();
-    for commit in &in_range {
+    for commit in in_range.iter().take_while(|_| !cancel.is_cancelled()) {
         let info = Arc::new(commit.info.clone());
         let first_parent_tree = commit
             .parents

@@ -7,19 +7,31 @@ use keyhound_report::{Commit, GitOrigin, GitStats, NotScanned, Report, ReportBui
 
 use crate::scan::Outcome;
 
+/// How a report lists a cancelled scan among its unreadable inputs: name, reason.
+pub const CANCELLED: (&str, &str) = (
+    "(cancelled)",
+    "the scan was cancelled before the end: not everything was scanned",
+);
+
 impl Outcome {
     /// The name and reason of every object that could not be read, as a report lists them
-    /// ([`Problem::name`](crate::Problem::name), and the problem).
+    /// ([`Problem::name`](crate::Problem::name), and the problem), and of the
+    /// cancellation ([`CANCELLED`]) if the scan was cancelled.
     pub fn unreadable(&self) -> Vec<(String, String)> {
+        let cancelled = self
+            .cancelled
+            .then(|| (CANCELLED.0.to_string(), CANCELLED.1.to_string()));
         self.problems
             .iter()
             .map(|problem| (problem.name(), problem.problem.to_string()))
+            .chain(cancelled)
             .collect()
     }
 
     /// The report of this outcome: findings grouped by blob, path and commit in the
-    /// outcome's order, blobs counted as files, problems as unreadable inputs (the scan
-    /// is then incomplete), entries not scanned in the git stats.
+    /// outcome's order, blobs counted as files, problems (and a cancellation) as
+    /// unreadable inputs (the scan is then incomplete), entries not scanned in the git
+    /// stats.
     pub fn into_report(self) -> Report {
         let mut builder = ReportBuilder::new();
         let unreadable = self.unreadable();

@@ -10,6 +10,7 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
 
+use crate::cancel::Cancel;
 use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{Context, Problem};
 
@@ -96,6 +97,17 @@ pub struct Outcome {
     pub not_scanned: Vec<NotScanned>,
     /// Objects that could not be read: the scan is incomplete when this is not empty.
     pub problems: Vec<Problem>,
+    /// The scan was cancelled ([`ScanOptions::cancel`]) and stopped before the end: what
+    /// it found until then is here, and the scan is incomplete.
+    pub cancelled: bool,
+}
+
+impl Outcome {
+    /// Whether everything was scanned: nothing unreadable, not cancelled. (Entries not
+    /// scanned on purpose, in `not_scanned`, do not make a scan incomplete.)
+    pub fn is_complete(&self) -> bool {
+        self.problems.is_empty() && !self.cancelled
+    }
 }
 
 /// The default size limit for a blob: 64 MiB. Larger blobs are listed as not scanned.
@@ -109,8 +121,10 @@ pub struct ScanOptions {
     pub max_blob_size: u64,
     /// Worker threads; 0 means one per CPU (see [`ScanOptions::thread_count`]).
     pub threads: usize,
-    /// Told how many blobs there are to read, then of each one read.
+    /// Told how many blobs there are to read, then of each one read, and of each finding.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Stops the scan when set: it returns soon after, [`Outcome::cancelled`].
+    pub cancel: Cancel,
 }
 
 impl Default for ScanOptions {
@@ -120,6 +134,7 @@ impl Default for ScanOptions {
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             threads: 0,
             progress: None,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -140,6 +155,7 @@ impl std::fmt::Debug for ScanOptions {
             .field("max_blob_size", &self.max_blob_size)
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
+            .field("cancelled", &self.cancel.is_cancelled())
             .finish()
     }
 }
@@ -272,7 +288,11 @@ pub(crate) fn scan_produced(
                         #[cfg(test)]
                         test_hooks::worker_dies(&batch);
                         for (index, target) in batch {
-                            tally.add(index, worker.scan(&target));
+                            // Cancelled: the rest is received (the sender is not kept
+                            // waiting) but not scanned.
+                            if !options.cancel.is_cancelled() {
+                                tally.add(index, worker.scan(&target));
+                            }
                         }
                     }
                     tally
@@ -292,7 +312,7 @@ pub(crate) fn scan_produced(
         };
         let mut open = true;
         produce(&mut |target| {
-            if !open {
+            if !open || options.cancel.is_cancelled() {
                 return;
             }
             batch.push((produced, target));
@@ -323,6 +343,7 @@ pub(crate) fn scan_produced(
     outcome
         .problems
         .extend(stopped.into_iter().map(Problem::thread_stopped));
+    outcome.cancelled |= options.cancel.is_cancelled();
     let mut listed: Vec<(usize, Scanned)> = Vec::new();
     for tally in &mut tallies {
         outcome.blobs += tally.blobs;

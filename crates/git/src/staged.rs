@@ -9,6 +9,7 @@ use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
+use crate::cancel::Cancel;
 use crate::error::Cause;
 use crate::object::ObjectProblem;
 use crate::open::OpenOptions;
@@ -145,6 +146,7 @@ pub fn staged(
         file: &file,
         entries: &entries,
         whole_files: staged.whole_files,
+        cancel: &options.cancel,
         changed: Vec::new(),
         removed: HashSet::new(),
         problems: &mut outcome.problems,
@@ -186,6 +188,7 @@ struct Compare<'a> {
     file: &'a gix::index::File,
     entries: &'a [&'a gix::index::Entry],
     whole_files: bool,
+    cancel: &'a Cancel,
     changed: Vec<Changed>,
     /// Blobs HEAD has at paths the index no longer has.
     removed: HashSet<ObjectId>,
@@ -206,7 +209,7 @@ impl Compare<'_> {
         cached: Option<&gix::index::extension::Tree>,
     ) {
         let unchanged = cached.is_some_and(|c| c.num_entries.is_some() && Some(c.id) == head);
-        if unchanged && !self.whole_files {
+        if (unchanged && !self.whole_files) || self.cancel.is_cancelled() {
             return;
         }
         let mut head_children: HashMap<Vec<u8>, (EntryMode, ObjectId)> = match head {

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use keyhound_core::Scanner;
 use keyhound_git::{
-    history, open, range, staged, Context, GitFinding, NotScannedReason, ObjectId, ObjectProblem,
-    OpenError, Outcome, Progress, RangeEnd, RangeError, ScanOptions, StagedOptions,
+    history, open, range, staged, Cancel, Context, GitFinding, NotScannedReason, ObjectId,
+    ObjectProblem, OpenError, Outcome, Progress, RangeEnd, RangeError, ScanOptions, StagedOptions,
+    CANCELLED,
 };
 
 /// A key id and its secret, as a credentials file holds them (a fake pair).
@@ -329,6 +330,7 @@ fn progress_totals_add_up_and_findings_are_told() {
             max_blob_size: 2000,
             threads: 3,
             progress: Some(recorder.clone()),
+            ..ScanOptions::default()
         };
         let outcome = scan(&options);
         assert!(
@@ -364,4 +366,174 @@ fn progress_totals_add_up_and_findings_are_told() {
     assert_eq!(outcome.findings.len(), 3);
     let (recorder, outcome) = run("all objects", &|o| history(&repo, &scanner, o, true));
     recorder.check(&outcome, "all objects");
+}
+
+/// A repository of `files` blobs in one commit, every `key_every`th holding a key of its
+/// own, and a first commit holding a key too.
+fn many_blobs(files: usize, key_every: usize) -> tempfile::TempDir {
+    let dir = repo_with_a_key();
+    let contents: Vec<(String, String)> = (0..files)
+        .map(|i| {
+            let text = if i % key_every == 0 {
+                format!("# {i}\n{CREDENTIALS}")
+            } else {
+                format!("line {i}\n{}\n", "filler ".repeat(200))
+            };
+            (format!("many/{i:05}.txt"), text)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = contents
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    commit(dir.path(), &files, "many");
+    dir
+}
+
+/// Cancels its scan when told of its first blob done, or of its first finding.
+struct Canceller {
+    cancel: Cancel,
+    on_found: bool,
+    done: AtomicU64,
+    /// How many blobs were done when the first finding was told.
+    done_at_first_finding: Mutex<Option<u64>>,
+}
+
+impl Progress for Canceller {
+    fn discovered(&self, _: u64) {}
+    fn blob_done(&self, _: u64) {
+        self.done.fetch_add(1, Ordering::SeqCst);
+        if !self.on_found {
+            self.cancel.cancel();
+        }
+    }
+    fn found(&self, _: &GitFinding) {
+        let done = self.done.load(Ordering::SeqCst);
+        self.done_at_first_finding
+            .lock()
+            .unwrap()
+            .get_or_insert(done);
+        if self.on_found {
+            self.cancel.cancel();
+        }
+    }
+}
+
+/// A cancelled scan returns soon, `cancelled`, incomplete, having scanned little: cancelled
+/// before it starts, or from its first blob, in history (loose and packed), a range and
+/// the index.
+#[test]
+fn a_cancelled_scan_stops_soon_and_says_so() {
+    const FILES: usize = 2000;
+    let dir = many_blobs(FILES, 100);
+    let root = dir.path();
+    let scanner = Scanner::default();
+    let cancelled_before = ScanOptions {
+        threads: 2,
+        ..ScanOptions::default()
+    };
+    cancelled_before.cancel.cancel();
+    let from_first_blob = || {
+        let canceller = Arc::new(Canceller {
+            cancel: Cancel::new(),
+            on_found: false,
+            done: AtomicU64::new(0),
+            done_at_first_finding: Mutex::new(None),
+        });
+        let options = ScanOptions {
+            threads: 2,
+            progress: Some(canceller.clone()),
+            cancel: canceller.cancel.clone(),
+            ..ScanOptions::default()
+        };
+        (canceller, options)
+    };
+    let check = |what: &str, outcome: Outcome| {
+        assert!(outcome.cancelled, "{what}");
+        assert!(!outcome.is_complete(), "{what}");
+        assert!(
+            outcome.problems.is_empty(),
+            "{what}: {:?}",
+            outcome.problems
+        );
+        // Each of the two threads finishes the blob in hand.
+        assert!(outcome.blobs <= 10, "{what}: {} blobs", outcome.blobs);
+        let report = outcome.into_report();
+        assert!(report.is_incomplete(), "{what}");
+        let cancelled = (CANCELLED.0.to_string(), CANCELLED.1.to_string());
+        assert_eq!(report.stats.unreadable, vec![cancelled], "{what}");
+    };
+    for packed in [false, true] {
+        if packed {
+            git(root, &["repack", "-q", "-a", "-d"]);
+        }
+        let repo = open(root).expect("opens");
+        check("history", history(&repo, &scanner, &cancelled_before, true));
+        let (canceller, options) = from_first_blob();
+        check("history", history(&repo, &scanner, &options, true));
+        assert!(canceller.done.load(Ordering::SeqCst) <= 10);
+    }
+    let repo = open(root).expect("opens");
+    let range = |options: &ScanOptions| range(&repo, "HEAD~2..HEAD", &scanner, options);
+    check("range", range(&cancelled_before).expect("a range"));
+    check("range", range(&from_first_blob().1).expect("a range"));
+    let staged = |options: &ScanOptions| {
+        let whole = StagedOptions { whole_files: true };
+        staged(&repo, &repo.index_path(), &scanner, options, whole).expect("an index")
+    };
+    check("index", staged(&cancelled_before));
+    check("index", staged(&from_first_blob().1));
+
+    // Not cancelled: complete, every file scanned.
+    let outcome = history(&repo, &scanner, &ScanOptions::default(), false);
+    assert!(outcome.is_complete() && !outcome.cancelled);
+    assert_eq!(outcome.blobs as usize, FILES + 2);
+}
+
+/// Findings reach `Progress::found` while the scan goes on, not at its end: a scan
+/// cancelled from its first finding stops there.
+#[test]
+fn findings_are_told_as_they_are_found() {
+    const FILES: usize = 3000;
+    let dir = many_blobs(FILES, 100);
+    let root = dir.path();
+    let scanner = Scanner::default();
+    let scan = |what: &str, scan: &dyn Fn(&ScanOptions) -> Outcome| {
+        let canceller = Arc::new(Canceller {
+            cancel: Cancel::new(),
+            on_found: true,
+            done: AtomicU64::new(0),
+            done_at_first_finding: Mutex::new(None),
+        });
+        let options = ScanOptions {
+            threads: 2,
+            progress: Some(canceller.clone()),
+            cancel: canceller.cancel.clone(),
+            ..ScanOptions::default()
+        };
+        let outcome = scan(&options);
+        assert!(outcome.cancelled, "{what}");
+        let first = canceller
+            .done_at_first_finding
+            .lock()
+            .unwrap()
+            .expect("told");
+        assert!(
+            first < FILES as u64 / 2,
+            "{what}: first told after {first} blobs"
+        );
+        assert!(
+            outcome.blobs < FILES as u64 / 2,
+            "{what}: {}",
+            outcome.blobs
+        );
+    };
+    let repo = open(root).expect("opens");
+    scan("loose history", &|o| history(&repo, &scanner, o, false));
+    scan("range", &|o| {
+        range(&repo, "HEAD~1..HEAD", &scanner, o).expect("a range")
+    });
+    git(root, &["repack", "-q", "-a", "-d"]);
+    let repo = open(root).expect("opens");
+    scan("packed history", &|o| history(&repo, &scanner, o, false));
 }

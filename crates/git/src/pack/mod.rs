@@ -26,6 +26,7 @@ use gix::odb::pack::{data, index};
 use gix::ObjectId;
 use keyhound_core::{Scanner, Scratch};
 
+use crate::cancel::Cancel;
 use crate::scan::{panic_message, scan_content, Content, NotScannedReason, ScanOptions};
 
 mod delta;
@@ -180,7 +181,7 @@ fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
 impl Packs {
     /// Opens the packs of the object directory `objects`. A pack that cannot be opened is
     /// left out: its objects are read through gix instead.
-    pub(crate) fn open(objects: &Path, hash: gix::hash::Kind) -> Packs {
+    pub(crate) fn open(objects: &Path, hash: gix::hash::Kind, cancel: &Cancel) -> Packs {
         let files: Vec<(PathBuf, Mapped, PathBuf, Mapped)> = pack_files(objects)
             .into_iter()
             .filter_map(|(idx, pack)| {
@@ -201,7 +202,7 @@ impl Packs {
             .filter_map(|(idx, index_map, pack, data_map)| {
                 let index = index::File::from_data(index_map, idx, hash).ok()?;
                 let data = data::File::from_data(data_map, pack, hash).ok()?;
-                let tree = DeltaTree::build(&index, &data, &resident);
+                let tree = DeltaTree::build(&index, &data, &resident, cancel);
                 let scanned = (0..index.num_objects())
                     .map(|_| AtomicU32::new(0))
                     .collect();
@@ -244,6 +245,9 @@ impl Packs {
                                 let Some(&root) = pack.tree.blob_roots.get(next) else {
                                     break;
                                 };
+                                if options.cancel.is_cancelled() {
+                                    break;
+                                }
                                 worker.scan_tree(root);
                             }
                             worker.reports
@@ -298,10 +302,12 @@ struct DeltaTree {
 }
 
 impl DeltaTree {
+    /// Cancelled, the objects not reached yet are left out (nothing is scanned then).
     fn build(
         index: &index::File<Mapped>,
         data: &data::File<Mapped>,
         resident: &Resident,
+        cancel: &Cancel,
     ) -> DeltaTree {
         let mut order: Vec<(u64, u32)> = (0..index.num_objects())
             .map(|position| (index.pack_offset_at_index(position), position))
@@ -312,6 +318,9 @@ impl DeltaTree {
         let mut base = vec![NONE; offsets.len()];
         let mut blob_roots = Vec::new();
         for (i, &offset) in offsets.iter().enumerate() {
+            if i % 4096 == 0 && cancel.is_cancelled() {
+                break;
+            }
             // Every header is read, in the order of the file.
             let next = offsets
                 .get(i + 1)
@@ -467,6 +476,9 @@ impl<'a> Worker<'a> {
     fn scan_from(&mut self, root: u32) {
         let mut stack = vec![(root, 0usize)];
         while let Some((node, depth)) = stack.pop() {
+            if self.options.cancel.is_cancelled() {
+                return;
+            }
             let deltas = self.pack.tree.children(node);
             let Ok(size) = self.decode(node, depth, !deltas.is_empty()) else {
                 // Neither this object nor the deltas on it can be decoded here: they are
@@ -630,7 +642,11 @@ mod tests {
         }
         git(root, &["repack", "-q", "-a", "-d", "-f", "--depth=20"]);
         let repo = crate::open(root).unwrap();
-        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let packs = Packs::open(
+            repo.objects.store_ref().path(),
+            repo.object_hash(),
+            &Cancel::default(),
+        );
         let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
         let ids = |kind: &str| -> Vec<ObjectId> {
             listing
@@ -694,7 +710,11 @@ mod tests {
         git(root, &["commit", "-q", "-m", "many"]);
         git(root, &["repack", "-q", "-a", "-d"]);
         let repo = crate::open(root).unwrap();
-        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let packs = Packs::open(
+            repo.objects.store_ref().path(),
+            repo.object_hash(),
+            &Cancel::default(),
+        );
         let index = &packs.packs[0].index;
         assert!(index.num_objects() > 300);
         for position in 0..index.num_objects() {
@@ -738,9 +758,13 @@ mod tests {
         let options = ScanOptions {
             max_blob_size: 1 << 20,
             threads: 2,
-            progress: None,
+            ..ScanOptions::default()
         };
-        let packs = Packs::open(repo.objects.store_ref().path(), repo.object_hash());
+        let packs = Packs::open(
+            repo.objects.store_ref().path(),
+            repo.object_hash(),
+            &Cancel::default(),
+        );
         let scan = packs.scan_blobs(&Scanner::default(), &options, None);
         let listing = git(root, &["cat-file", "--batch-all-objects", "--batch-check"]);
         let blobs: Vec<(ObjectId, u64)> = listing
