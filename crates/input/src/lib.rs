@@ -6,6 +6,10 @@
 //!   default, git-ignored ones too; `.keyhoundignore` honoured; `.gitignore` on request),
 //!   one scanner scratch per thread, files over 8 MiB streamed in bounded memory, and
 //!   tells every problem as an [`Event`]: nothing is skipped silently.
+//!   [`scan_paths_with`] takes a [`Control`] too: a [`Cancel`] flag that stops the walk
+//!   from another thread (the result says [`Walked::cancelled`], and an event without a
+//!   path makes the report incomplete), and a [`Progress`] told of every file found and
+//!   done. [`WalkOptions::default`] scans every file, on one thread per CPU.
 //! * [`scan_stream`] scans any reader (standard input, a pipe) in bounded memory.
 //! * [`env`](mod@env) reads this process's environment and every readable process's.
 //!
@@ -39,6 +43,6 @@ pub mod env;
 mod walk;
 
 pub use walk::{
-    record, scan_bytes, scan_file, scan_paths, scan_stream, walk, Event, WalkOptions,
-    KEYHOUND_IGNORE,
+    record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk, walk_with,
+    Cancel, Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
 };

@@ -3,7 +3,9 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
 use keyhound_core::{inline_allowance, Allowance, Finding, Scanner, Scratch};
@@ -97,24 +99,128 @@ impl WalkOptions {
     }
 }
 
+/// Cancels a running walk: give a clone to [`Control::cancel`], call [`Cancel::cancel`]
+/// from any thread (a Ctrl-C handler, a UI), and the walk stops soon after, its result
+/// [`Walked::cancelled`]. Clones share one flag, and a flag of your own can be wrapped
+/// (`Cancel::from(Arc<AtomicBool>)`), so one flag can stop a keyhound-git scan too. A
+/// flag once set stays set.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag not set.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks every walk holding this flag (or a clone) to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl From<Arc<AtomicBool>> for Cancel {
+    /// Shares `flag`: storing `true` in it cancels.
+    fn from(flag: Arc<AtomicBool>) -> Cancel {
+        Cancel(flag)
+    }
+}
+
+/// Receives a walk's progress (a progress bar, say). Methods are called from the walking
+/// threads, concurrently: keep them cheap.
+///
+/// Every regular file the walk meets is counted by [`files_found`](Progress::files_found)
+/// and told [`file_done`](Progress::file_done) once, scanned or not, so when a walk
+/// completes the `file_done` calls add up to the files found. (A cancelled walk ends
+/// short of it.) Directories, symbolic links not followed and special files are not
+/// counted; findings and problems are [`Event`]s.
+pub trait Progress: Send + Sync {
+    /// `count` more files were found: add them up (the walk lists directories while it
+    /// scans, on many threads, so the total grows until the end).
+    fn files_found(&self, count: u64);
+    /// One file is done: `bytes` of it were scanned, 0 when it was not (over the size
+    /// limit, or unreadable).
+    fn file_done(&self, bytes: u64);
+    /// The walk is over (told once, after the last file).
+    fn finish(&self) {}
+}
+
+/// What a caller can do to a walk besides choosing its [`WalkOptions`]: cancel it, and
+/// watch it. The default does neither.
+#[derive(Clone, Default)]
+pub struct Control {
+    /// Stops the walk when set.
+    pub cancel: Cancel,
+    /// Told of every file found and done.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("cancel", &self.cancel)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// How a walk ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// It was cancelled ([`Control::cancel`]) before the end: not everything was scanned,
+    /// and an [`Event::Unreadable`] without a path, saying [`CANCELLED`], makes the
+    /// report incomplete.
+    pub cancelled: bool,
+}
+
+/// What the event of a cancelled walk says.
+pub const CANCELLED: &str = "the scan was cancelled before the end: not everything was scanned";
+
 /// Walks and scans `paths` in parallel into `builder`, telling `on_event` every event
 /// first (from the calling thread, in the order they arrive: a caller names skipped and
 /// unreadable inputs as they happen). Call [`ReportBuilder::sort`] at the end.
+/// [`scan_paths_with`] can also be cancelled, and tells progress.
 pub fn scan_paths(
     builder: &mut ReportBuilder,
     paths: &[PathBuf],
     options: &WalkOptions,
     scanner: &Scanner,
-    mut on_event: impl FnMut(&Event),
+    on_event: impl FnMut(&Event),
 ) {
+    scan_paths_with(
+        builder,
+        paths,
+        options,
+        scanner,
+        &Control::default(),
+        on_event,
+    );
+}
+
+/// [`scan_paths`], cancelled by `control.cancel` and telling `control.progress`.
+pub fn scan_paths_with(
+    builder: &mut ReportBuilder,
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    scanner: &Scanner,
+    control: &Control,
+    mut on_event: impl FnMut(&Event),
+) -> Walked {
     let (sender, receiver) = mpsc::channel();
     std::thread::scope(|scope| {
-        scope.spawn(move || walk(paths, options, scanner, &sender));
+        let walk = scope.spawn(move || walk_with(paths, options, scanner, control, &sender));
         for event in receiver {
             on_event(&event);
             record(builder, event);
         }
-    });
+        walk.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Counts one event in `builder`.
@@ -146,8 +252,45 @@ pub const KEYHOUND_IGNORE: &str = ".keyhoundignore";
 /// Walks `paths` in parallel, scanning every file, and sends one event per file with
 /// findings (or problem) to `events`, and each thread's count of the rest.
 pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events: &Sender<Event>) {
+    walk_with(paths, options, scanner, &Control::default(), events);
+}
+
+/// [`walk`], cancelled by `control.cancel` (then the last event sent is an
+/// [`Event::Unreadable`] without a path, saying [`CANCELLED`]) and telling
+/// `control.progress`.
+pub fn walk_with(
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    scanner: &Scanner,
+    control: &Control,
+    events: &Sender<Event>,
+) -> Walked {
+    let walked = walk_paths(paths, options, scanner, control, events);
+    if let Some(progress) = &control.progress {
+        progress.finish();
+    }
+    if walked.cancelled {
+        // Nobody left to tell only if the receiver is gone.
+        let _ = events.send(Event::Unreadable {
+            path: None,
+            error: CANCELLED.to_string(),
+        });
+    }
+    walked
+}
+
+fn walk_paths(
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    scanner: &Scanner,
+    control: &Control,
+    events: &Sender<Event>,
+) -> Walked {
+    let cancelled = || Walked {
+        cancelled: control.cancel.is_cancelled(),
+    };
     let Some((first, rest)) = paths.split_first() else {
-        return;
+        return cancelled();
     };
     let mut builder = WalkBuilder::new(first);
     for path in rest {
@@ -181,12 +324,14 @@ pub fn walk(paths: &[PathBuf], options: &WalkOptions, scanner: &Scanner, events:
             scratch: Scratch::new(),
             buffer: Vec::new(),
             max: options.max_file_size,
+            control: control.clone(),
             clean_files: 0,
             clean_bytes: 0,
             symlinks: 0,
         };
         Box::new(move |entry| worker.visit(entry))
     });
+    cancelled()
 }
 
 /// One walking thread's state. Files without findings are only counted, and the counts
@@ -198,6 +343,7 @@ struct Worker {
     scratch: Scratch,
     buffer: Vec<u8>,
     max: u64,
+    control: Control,
     clean_files: u64,
     clean_bytes: u64,
     symlinks: u64,
@@ -205,6 +351,9 @@ struct Worker {
 
 impl Worker {
     fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        if self.control.cancel.is_cancelled() {
+            return WalkState::Quit;
+        }
         let event = match entry {
             Err(err) => classify_walk_error(err),
             Ok(entry) => match entry.file_type() {
@@ -214,13 +363,24 @@ impl Worker {
                     return WalkState::Continue;
                 }
                 Some(t) if t.is_file() => {
-                    let event = scan_file(
+                    let progress = self.control.progress.as_deref();
+                    if let Some(progress) = progress {
+                        progress.files_found(1);
+                    }
+                    let event = read_and_scan(
                         entry.path(),
                         self.max,
                         &self.scanner,
                         &mut self.scratch,
                         &mut self.buffer,
+                        &self.control.cancel,
                     );
+                    if let Some(progress) = progress {
+                        progress.file_done(match &event {
+                            Event::Scanned { bytes, .. } => *bytes,
+                            _ => 0,
+                        });
+                    }
                     match event {
                         Event::Scanned {
                             bytes,
@@ -267,6 +427,34 @@ pub fn scan_file(
     scratch: &mut Scratch,
     buffer: &mut Vec<u8>,
 ) -> Event {
+    read_and_scan(path, max, scanner, scratch, buffer, &Cancel::default())
+}
+
+/// Reads a file too large to read whole, until cancelled (an error then).
+struct Cancellable<'c, R> {
+    inner: R,
+    cancel: &'c Cancel,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cancel.is_cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// [`scan_file`]; a file streamed in windows stops at the next window when `cancel` is
+/// set (unreadable: cancelled).
+fn read_and_scan(
+    path: &Path,
+    max: u64,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+    cancel: &Cancel,
+) -> Event {
     let unreadable = |err: std::io::Error| Event::Unreadable {
         path: Some(path.to_path_buf()),
         error: err.to_string(),
@@ -288,7 +476,10 @@ pub fn scan_file(
     if size > READ_WHOLE_UP_TO {
         return scan_stream(
             Source::Path(path.to_path_buf()),
-            file,
+            Cancellable {
+                inner: file,
+                cancel,
+            },
             max,
             scanner,
             scratch,
@@ -396,5 +587,164 @@ fn classify_walk_error(err: ignore::Error) -> Event {
             path: path.map(Path::to_path_buf),
             error: inner.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+
+    const KEY: &str = "aws_access_key_id = AKIATDL6PABMCTNRC77F\n\
+        aws_secret_access_key = 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\n";
+
+    /// A directory of `files` small files, every 100th holding a key, one file over 5000
+    /// bytes, and a symbolic link.
+    fn tree(files: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for i in 0..files {
+            let sub = dir.path().join(format!("d{}", i % 7));
+            std::fs::create_dir_all(&sub).expect("directory");
+            let text = if i % 100 == 0 {
+                format!("# {i}\n{KEY}")
+            } else {
+                format!("line {i}\n")
+            };
+            std::fs::write(sub.join(format!("{i}.txt")), text).expect("written");
+        }
+        std::fs::write(dir.path().join("big.bin"), "z".repeat(6000)).expect("written");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("big.bin", dir.path().join("link")).expect("symlink");
+        dir
+    }
+
+    /// What a walk told its progress; cancels it at the `cancel_at`th file done.
+    #[derive(Default)]
+    struct Recorder {
+        found: AtomicU64,
+        done: AtomicU64,
+        bytes: AtomicU64,
+        finished: AtomicU64,
+        cancel: Cancel,
+        cancel_at: Option<u64>,
+    }
+
+    impl Progress for Recorder {
+        fn files_found(&self, count: u64) {
+            self.found.fetch_add(count, Ordering::SeqCst);
+        }
+        fn file_done(&self, bytes: u64) {
+            let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+            self.bytes.fetch_add(bytes, Ordering::SeqCst);
+            if self.cancel_at == Some(done) {
+                self.cancel.cancel();
+            }
+        }
+        fn finish(&self) {
+            self.finished.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn scan(
+        dir: &Path,
+        recorder: &Arc<Recorder>,
+    ) -> (Walked, keyhound_report::Report, Vec<String>) {
+        let options = WalkOptions {
+            max_file_size: 5000,
+            threads: 2,
+            ..WalkOptions::default()
+        };
+        let control = Control {
+            cancel: recorder.cancel.clone(),
+            progress: Some(recorder.clone()),
+        };
+        let mut builder = ReportBuilder::new();
+        let mut unreadable = Vec::new();
+        let walked = scan_paths_with(
+            &mut builder,
+            &[dir.to_path_buf()],
+            &options,
+            &Scanner::default(),
+            &control,
+            |event| {
+                if let Event::Unreadable { error, .. } = event {
+                    unreadable.push(error.clone());
+                }
+            },
+        );
+        (walked, builder.build(), unreadable)
+    }
+
+    /// Every file found is done once, the bytes are the report's, and the walk finishes
+    /// once.
+    #[test]
+    fn progress_totals_add_up() {
+        let dir = tree(500);
+        let recorder = Arc::new(Recorder::default());
+        let (walked, report, unreadable) = scan(dir.path(), &recorder);
+        assert!(!walked.cancelled);
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert!(!report.is_incomplete());
+        let found = recorder.found.load(Ordering::SeqCst);
+        assert_eq!(found, 501);
+        assert_eq!(recorder.done.load(Ordering::SeqCst), found);
+        assert_eq!(
+            report.stats.files + report.stats.too_large.len() as u64,
+            found
+        );
+        assert_eq!(recorder.bytes.load(Ordering::SeqCst), report.stats.bytes);
+        assert_eq!(recorder.finished.load(Ordering::SeqCst), 1);
+        assert_eq!(report.stats.findings, 5);
+    }
+
+    /// A walk cancelled before it starts, or at its first file, stops soon, says so, and
+    /// its report is incomplete.
+    #[test]
+    fn a_cancelled_walk_stops_soon_and_says_so() {
+        let dir = tree(3000);
+        for cancel_at in [None, Some(1)] {
+            let recorder = Arc::new(Recorder {
+                cancel_at,
+                ..Recorder::default()
+            });
+            if cancel_at.is_none() {
+                recorder.cancel.cancel();
+            }
+            let (walked, report, unreadable) = scan(dir.path(), &recorder);
+            assert!(walked.cancelled, "{cancel_at:?}");
+            assert_eq!(unreadable, vec![CANCELLED.to_string()], "{cancel_at:?}");
+            assert!(report.is_incomplete());
+            // Each thread finishes the file in hand (and the walk's queue drains).
+            let done = recorder.done.load(Ordering::SeqCst);
+            assert!(done <= 10, "{cancel_at:?}: {done} files done");
+            assert!(report.stats.files <= 10, "{}", report.stats.files);
+            assert_eq!(recorder.finished.load(Ordering::SeqCst), 1);
+        }
+    }
+
+    /// A file streamed in windows stops when cancelled, named unreadable.
+    #[test]
+    fn a_large_file_stops_when_cancelled() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("large.log");
+        std::fs::write(&path, vec![b'a'; (READ_WHOLE_UP_TO + 1) as usize]).expect("written");
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let (scanner, mut scratch) = (Scanner::default(), Scratch::new());
+        let event = read_and_scan(
+            &path,
+            u64::MAX,
+            &scanner,
+            &mut scratch,
+            &mut Vec::new(),
+            &cancel,
+        );
+        assert!(
+            matches!(&event, Event::Unreadable { error, .. } if error.contains("cancelled")),
+            "{event:?}"
+        );
+        let event = scan_file(&path, u64::MAX, &scanner, &mut scratch, &mut Vec::new());
+        assert!(matches!(event, Event::Scanned { .. }), "{event:?}");
     }
 }
