@@ -37,7 +37,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let options = ScanOptions {
         max_blob_size: config.blob_size_limit(output.max_file_size),
         threads: output.threads(),
-        progress: crate::progress::Bar::on_terminal()
+        progress: crate::progress::Bar::on_terminal("blobs")
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
         ..ScanOptions::default()
     };

@@ -2,11 +2,12 @@
 //! report, exit.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use keyhound_config::Config;
 use keyhound_core::{Scanner, Scratch};
-use keyhound_input::{record, scan_paths, scan_stream, WalkOptions};
+use keyhound_input::{record, scan_paths_with, scan_stream, Control, WalkOptions};
 use keyhound_report::{human, Baseline, Report, ReportBuilder, Source};
 
 use crate::args::{BaselineArgs, ScanArgs};
@@ -111,7 +112,8 @@ fn scan_root(paths: &[PathBuf]) -> PathBuf {
 }
 
 /// Walks and scans `paths` (`-` is standard input) into a sorted report, naming every
-/// skipped or unreadable input on stderr as it happens.
+/// skipped or unreadable input on stderr as it happens, with a progress bar of the files
+/// when stderr is a terminal.
 fn collect(paths: &[PathBuf], walk: &WalkOptions, scanner: &Scanner) -> Report {
     let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.as_os_str() == "-");
@@ -128,7 +130,24 @@ fn collect(paths: &[PathBuf], walk: &WalkOptions, scanner: &Scanner) -> Report {
         tell_walk(&event);
         record(&mut builder, event);
     }
-    scan_paths(&mut builder, &files, walk, scanner, tell_walk);
+    let bar = crate::progress::Bar::on_terminal("files").map(Arc::new);
+    let control = Control {
+        progress: bar
+            .clone()
+            .map(|bar| bar as Arc<dyn keyhound_input::Progress>),
+        ..Control::default()
+    };
+    scan_paths_with(
+        &mut builder,
+        &files,
+        walk,
+        scanner,
+        &control,
+        |event| match &bar {
+            Some(bar) => bar.suspend(|| tell_walk(event)),
+            None => tell_walk(event),
+        },
+    );
     builder.sort();
     builder.build()
 }
