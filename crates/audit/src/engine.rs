@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use keyhound_core::{Scanner, Scratch};
+use keyhound_core::{Cancel, Scanner, Scratch};
 use keyhound_input::env::{process_environments, scan_environment};
-use keyhound_input::{scan_paths, Event, WalkOptions};
+use keyhound_input::{scan_paths_with, Control, Event, WalkOptions};
 use keyhound_report::{display_path, ReportBuilder, Source};
 
 use crate::http::Endpoint;
@@ -37,6 +37,8 @@ pub struct AuditOptions {
     pub threads: usize,
     /// AWS documentation example keys fail the audit too.
     pub fail_on_examples: bool,
+    /// Stops the audit soon when set: what was not read makes it incomplete.
+    pub cancel: Cancel,
 }
 
 impl Default for AuditOptions {
@@ -52,6 +54,7 @@ impl Default for AuditOptions {
             max_file_size: 64 << 20,
             threads: 0,
             fail_on_examples: false,
+            cancel: Cancel::new(),
         }
     }
 }
@@ -152,14 +155,7 @@ pub fn audit(
     notes.extend(said);
 
     let located = locate(&root, dedup(wanted), &mut unreadable, &mut on_notice);
-    let mut builder = walk_places(
-        &root,
-        &located,
-        max,
-        options.threads,
-        scanner,
-        &mut on_notice,
-    );
+    let mut builder = walk_places(&root, &located, options, scanner, &mut on_notice);
     let stats = builder.stats_mut();
     stats.unreadable.extend(unreadable);
     stats.processes_unreadable = processes_unreadable;
@@ -169,6 +165,10 @@ pub fn audit(
     let mut scratch = Scratch::new();
     let mut processes = Vec::new();
     for (source, text) in environments {
+        if options.cancel.is_cancelled() {
+            // The walk said so already: the report is incomplete.
+            break;
+        }
         scan_environment(scanner, &mut scratch, &mut builder, source.clone(), &text);
         processes.push(source);
     }
@@ -236,8 +236,7 @@ fn locate(
 fn walk_places(
     root: &Root,
     located: &[Located],
-    max: u64,
-    threads: usize,
+    options: &AuditOptions,
     scanner: &Scanner,
     on_notice: &mut impl FnMut(Notice<'_>),
 ) -> ReportBuilder {
@@ -259,15 +258,19 @@ fn walk_places(
         .iter()
         .map(|p| root.path().join(p.strip_prefix("/").unwrap_or(p)))
         .collect();
-    let options = WalkOptions {
-        gitignore: false,
+    let walk = WalkOptions {
+        // An audited host must not be able to hide files from its own audit.
         keyhoundignore: false,
-        follow_symlinks: false,
-        max_file_size: max,
-        threads,
+        max_file_size: options.max_file_size,
+        threads: options.threads,
+        ..WalkOptions::default()
+    };
+    let control = Control {
+        cancel: options.cancel.clone(),
+        progress: None,
     };
     let mut builder = ReportBuilder::new();
-    scan_paths(&mut builder, &real, &options, scanner, |event| {
+    scan_paths_with(&mut builder, &real, &walk, scanner, &control, |event| {
         on_notice(Notice::Walk(event))
     });
     builder.sort();
@@ -322,4 +325,25 @@ fn role_check(options: &AuditOptions, root: &Root) -> RoleCheck {
         }
     };
     imds::check(&options.imds_endpoint, options.imds_timeout, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Verdict;
+
+    #[test]
+    fn a_cancelled_audit_is_incomplete() {
+        let image = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(image.path().join("etc")).unwrap();
+        std::fs::write(image.path().join("etc/environment"), "PATH=/bin\n").unwrap();
+        let options = AuditOptions {
+            root: image.path().to_path_buf(),
+            ..AuditOptions::default()
+        };
+        options.cancel.cancel();
+        let audit = audit(&options, &Scanner::default(), |_| {}).unwrap();
+        assert_eq!(audit.result(), Verdict::Incomplete);
+        assert!(audit.report.is_incomplete());
+    }
 }

@@ -14,7 +14,11 @@ const PRE_PUSH: &str = include_str!("../../../hooks/pre-push");
 
 /// Installs the hooks.
 pub fn run(args: &InstallHookArgs) -> anyhow::Result<ExitCode> {
-    let repo = keyhound_git::open(&args.repo)?;
+    // Hooks run with GIT_DIR set: follow it, as git does.
+    let options = keyhound_git::OpenOptions {
+        from_environment: true,
+    };
+    let repo = keyhound_git::open_with(&args.repo, options)?;
     let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // git runs pre-merge-commit, not pre-commit, for a merge that does not conflict: the

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
-use crate::cancel::Cancel;
 use crate::object::{commit, Commit, ObjectProblem, ReadObject};
 use crate::tree::{Context, Problem};
+use keyhound_core::Cancel;
 
 /// The commits reachable from some tips, kept small: ids, trees and parents only (a
 /// history of 200,000 commits with author names and messages would cost tens of MB more;

@@ -18,7 +18,6 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{Finding, Scanner};
 
-use crate::cancel::Cancel;
 use crate::graph::Graph;
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
@@ -27,6 +26,7 @@ use crate::scan::{
     ScanOptions, Target,
 };
 use crate::tree::{self, Context, Problem};
+use keyhound_core::Cancel;
 
 /// Scans the whole history of `repo`. With `all_objects`, blobs that no ref reaches
 /// (dangling, in the reflog only, left by a rebase) are scanned too.

@@ -163,7 +163,6 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-mod cancel;
 mod error;
 mod graph;
 mod history;
@@ -178,7 +177,6 @@ mod staged;
 mod testing;
 mod tree;
 
-pub use cancel::Cancel;
 pub use error::Cause;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
@@ -186,6 +184,7 @@ pub use gix::ObjectId;
 /// dependency on gix of its own.
 pub use gix::Repository;
 pub use history::history;
+pub use keyhound_core::Cancel;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, open_with, OpenError, OpenOptions};
 pub use range::{range, range_not_remotes, RangeEnd, RangeError};

@@ -10,9 +10,9 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
 
-use crate::cancel::Cancel;
 use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{Context, Problem};
+use keyhound_core::Cancel;
 
 /// A blob to scan, where it was found, and what it replaced.
 #[derive(Clone, Debug)]

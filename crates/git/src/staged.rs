@@ -9,12 +9,12 @@ use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 use keyhound_core::Scanner;
 
-use crate::cancel::Cancel;
 use crate::error::Cause;
 use crate::object::ObjectProblem;
 use crate::open::OpenOptions;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Context, Problem};
+use keyhound_core::Cancel;
 
 /// The index, or the HEAD it is compared with, could not be read. The message says the
 /// cause once (there is no `source()`).

@@ -39,10 +39,12 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub use keyhound_core::Cancel;
+
 pub mod env;
 mod walk;
 
 pub use walk::{
     record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk, walk_with,
-    Cancel, Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
+    Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
 };

@@ -3,12 +3,11 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
-use keyhound_core::{inline_allowance, Allowance, Finding, Scanner, Scratch};
+use keyhound_core::{inline_allowance, Allowance, Cancel, Finding, Scanner, Scratch};
 use keyhound_report::{display_path, ReportBuilder, Source};
 
 /// What the walk tells as it goes.
@@ -96,38 +95,6 @@ impl WalkOptions {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
-    }
-}
-
-/// Cancels a running walk: give a clone to [`Control::cancel`], call [`Cancel::cancel`]
-/// from any thread (a Ctrl-C handler, a UI), and the walk stops soon after, its result
-/// [`Walked::cancelled`]. Clones share one flag, and a flag of your own can be wrapped
-/// (`Cancel::from(Arc<AtomicBool>)`), so one flag can stop a keyhound-git scan too. A
-/// flag once set stays set.
-#[derive(Clone, Debug, Default)]
-pub struct Cancel(Arc<AtomicBool>);
-
-impl Cancel {
-    /// A flag not set.
-    pub fn new() -> Cancel {
-        Cancel::default()
-    }
-
-    /// Asks every walk holding this flag (or a clone) to stop.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether [`Cancel::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-impl From<Arc<AtomicBool>> for Cancel {
-    /// Shares `flag`: storing `true` in it cancels.
-    fn from(flag: Arc<AtomicBool>) -> Cancel {
-        Cancel(flag)
     }
 }
 
@@ -592,7 +559,7 @@ fn classify_walk_error(err: ignore::Error) -> Event {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     use super::*;
 

@@ -26,8 +26,8 @@ use gix::odb::pack::{data, index};
 use gix::ObjectId;
 use keyhound_core::{Scanner, Scratch};
 
-use crate::cancel::Cancel;
 use crate::scan::{panic_message, scan_content, Content, NotScannedReason, ScanOptions};
+use keyhound_core::Cancel;
 
 mod delta;
 mod lookup;

@@ -3,11 +3,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Cancels a running scan: give a clone to [`ScanOptions::cancel`](crate::ScanOptions),
-/// call [`Cancel::cancel`] from any thread (a Ctrl-C handler, a UI), and the scan stops
-/// soon after, its outcome [`cancelled`](crate::Outcome::cancelled). Clones share one
-/// flag, and a flag of your own can be wrapped (`Cancel::from(Arc<AtomicBool>)`), so one
-/// flag can stop a keyhound-input walk too. A flag once set stays set.
+/// Cancels long work from another thread: give a clone to a keyhound-git scan
+/// (`ScanOptions::cancel`), a keyhound-input walk (`Control::cancel`) or a keyhound-audit
+/// run (`AuditOptions::cancel`), call [`Cancel::cancel`] from any thread (a Ctrl-C
+/// handler, a UI), and the work stops soon after, its outcome saying it was cancelled
+/// (an incomplete scan). Clones share one flag, and a flag of your own can be wrapped
+/// (`Cancel::from(Arc<AtomicBool>)`). A flag once set stays set.
 #[derive(Clone, Debug, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
@@ -17,7 +18,7 @@ impl Cancel {
         Cancel::default()
     }
 
-    /// Asks every scan holding this flag (or a clone) to stop.
+    /// Asks every scan or walk holding this flag (or a clone) to stop.
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
