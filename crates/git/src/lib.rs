@@ -171,6 +171,7 @@ mod open;
 mod pack;
 mod range;
 mod report;
+mod serial;
 mod scan;
 mod staged;
 #[cfg(test)]

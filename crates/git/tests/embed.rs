@@ -537,3 +537,25 @@ fn findings_are_told_as_they_are_found() {
     let repo = open(root).expect("opens");
     scan("packed history", &|o| history(&repo, &scanner, o, false));
 }
+
+#[test]
+fn an_outcome_serialises_its_findings_as_the_json_report_does() {
+    let dir = repo_with_a_key();
+    let repo = open(dir.path()).expect("opens");
+    let outcome = history(&repo, &Scanner::default(), &ScanOptions::default(), false);
+    assert_eq!(outcome.findings.len(), 1);
+    let serialised = serde_json::to_value(&outcome).expect("serialises");
+    let mut document = Vec::new();
+    let report = outcome.into_report();
+    keyhound_report::json::write_json(&mut document, &report, false).expect("writes");
+    let document: serde_json::Value = serde_json::from_slice(&document).expect("JSON");
+    assert_eq!(serialised["findings"], document["findings"]);
+    assert_eq!(serialised["cancelled"], false);
+    assert!(!serialised
+        .to_string()
+        .contains("8tMYf6HLmZHthHc09XiGZPYWl4rrR5nNwXSdzpGQ"));
+    // And a finding reads back.
+    let finding: keyhound_core::Finding =
+        serde_json::from_value(serialised["findings"][0].clone()).expect("reads back");
+    assert_eq!(finding.key_id.as_deref(), Some("AKIATDL6PABMCTNRC77F"));
+}
