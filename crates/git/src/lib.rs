@@ -145,6 +145,10 @@
 //! still scans everything it can. [`Outcome::into_report`] makes the
 //! `keyhound_report::Report` every keyhound format writes; problems and a cancellation
 //! ([`CANCELLED`]) are its unreadable inputs, which make the report incomplete.
+//! An [`Outcome`], a [`GitFinding`], a [`CommitInfo`] and a [`NotScanned`] also
+//! serialise with serde in the words of keyhound's JSON report (a finding is the
+//! report's finding object, secrets redacted), and a finding reads back as a
+//! `keyhound_core::Finding`.
 //!
 //! # Errors
 //!
