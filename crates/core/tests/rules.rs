@@ -135,33 +135,29 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
 }
 
 #[test]
-fn pathological_patterns_compile_or_fail_within_a_second() {
+fn pathological_patterns_compile_or_fail_on_the_size_limit() {
     // The CVE-2022-24713 shape: an empty group repeated 2^32 - 1 times compiles to nothing.
     // Over the size limit: rejected with a message naming the rule.
     for (pattern, rejected) in [
         (r"(?P<secret>MYK(?:){4294967295})", false),
         (r"(?P<secret>MYK(?:\w{1000}){1000})", true),
     ] {
-        let started = std::time::Instant::now();
         let mut builder = RuleSet::builder();
         builder.builtin(false).add_toml(
             "custom.toml",
             &rule_file("my-key", r#"["MYK"]"#, pattern, r#"["MYK1"]"#),
         );
-        let result = builder.build();
-        assert!(
-            started.elapsed().as_secs() < 1,
-            "{pattern} took {:?}",
-            started.elapsed()
-        );
-        match result {
+        // Speed is not asserted here: a pattern over the limit is refused by the regex
+        // compiler's size limit, which is what keeps compilation bounded.
+        match builder.build() {
             Err(err) => {
                 assert!(rejected, "{pattern}: {err}");
+                let message = err.to_string();
                 assert!(
-                    err.to_string()
-                        .starts_with("custom.toml:2: rule my-key: pattern does not compile"),
+                    message.starts_with("custom.toml:2: rule my-key: pattern does not compile"),
                     "{err}"
                 );
+                assert!(message.contains("size limit"), "{err}");
             }
             Ok(rules) => {
                 assert!(!rejected, "{pattern} compiled");
