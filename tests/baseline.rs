@@ -148,3 +148,26 @@ fn a_malformed_baseline_is_a_usage_error_naming_file_and_line() {
         run.stderr
     );
 }
+
+#[test]
+fn a_baseline_fingerprint_that_is_not_hex_is_refused_not_a_panic() {
+    let dir = temp_dir();
+    write(dir.path(), "a.env", credentials_file());
+    // Multi-byte characters across byte 12, where a stale entry's fingerprint used to be
+    // cut for display.
+    let entry = "{\"path\": \"gone.env\", \"rule\": \"aws-credential\", \
+                 \"fingerprint\": \"abcdefghijké\u{00e9}\u{00e9}\", \"kind\": \"credential\"}";
+    write(
+        dir.path(),
+        "bad.json",
+        format!("{{\"version\": 1, \"tool\": \"keyhound\", \"entries\": [{entry}]}}\n"),
+    );
+    let run = scan(dir.path(), &["--baseline", "bad.json", "."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("bad.json: entry 1: the fingerprint is not 64 lower-case hex digits"),
+        "{}",
+        run.stderr
+    );
+}
