@@ -175,8 +175,8 @@ mod open;
 mod pack;
 mod range;
 mod report;
-mod serial;
 mod scan;
+mod serial;
 mod staged;
 #[cfg(test)]
 mod testing;
