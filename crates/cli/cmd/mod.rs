@@ -125,7 +125,7 @@ fn forget_own_report(report: &mut Report, output: &OutputArgs) {
     else {
         return;
     };
-    report.sources.retain(|group| {
+    report.retain_sources(|group| {
         let own = matches!(&group.source, Source::Path(path)
             if std::fs::canonicalize(path).is_ok_and(|path| path == target));
         if own {

@@ -207,6 +207,13 @@ impl Report {
         self.sources.retain(|group| !group.findings.is_empty());
     }
 
+    /// Keeps only the sources `keep` accepts (a caller's own report file, say, is not a
+    /// finding), and recounts.
+    pub fn retain_sources(&mut self, keep: impl FnMut(&SourceFindings) -> bool) {
+        self.sources.retain(keep);
+        self.recount();
+    }
+
     /// What the verifier found out about `finding`, if it was verified (or skipped).
     pub fn verification_of(&self, finding: &Finding) -> Option<&Verification> {
         self.verification.as_ref()?.of(finding)
