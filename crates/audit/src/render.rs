@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use keyhound_report::{display_path, human, json as json_report, part_value};
+use keyhound_report::{display_path, human, json as json_report};
 use serde_json::{json, Value};
 
 use crate::imds::{RoleCheck, Version};
@@ -292,7 +292,7 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
                 .parts
                 .iter()
                 .find(|p| p.kind != keyhound_core::Kind::AccessKeyId)
-                .map(|p| part_value(p, show_secrets))
+                .map(|p| p.shown_value(show_secrets))
                 .unwrap_or_default();
             let mut category = place.category.id().to_string();
             if let Some(origin) = place.origin {

@@ -166,6 +166,16 @@ impl Secret {
         &self.0
     }
 
+    /// The value for display: in full when `show` (the user asked), else
+    /// [`redacted`](Secret::redacted).
+    pub fn shown(&self, show: bool) -> String {
+        if show {
+            self.0.clone()
+        } else {
+            self.redacted()
+        }
+    }
+
     /// The first four characters followed by `…` and how many were hidden.
     pub fn redacted(&self) -> String {
         let shown: String = self.0.chars().take(4).collect();
@@ -358,6 +368,16 @@ pub struct Part {
     pub column: usize,
     /// The value, decoded (`\/` → `/`, `%2F` → `/`), redacted when shown.
     pub value: Secret,
+}
+
+impl Part {
+    /// The value as every report shows it: a key id in full (an identifier an
+    /// administrator needs to deactivate the key), a secret or token redacted unless
+    /// `show_secrets`.
+    pub fn shown_value(&self, show_secrets: bool) -> String {
+        self.value
+            .shown(show_secrets || self.kind == Kind::AccessKeyId)
+    }
 }
 
 /// One reported credential (or part of one).

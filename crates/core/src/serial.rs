@@ -37,15 +37,6 @@ impl Serialize for Finding {
     }
 }
 
-/// A secret as reports write it.
-fn shown_value(secret: &Secret, show: bool) -> String {
-    if show {
-        secret.expose().to_string()
-    } else {
-        secret.redacted()
-    }
-}
-
 /// One part, as [`Shown`] writes it.
 struct ShownPart<'a> {
     part: &'a Part,
@@ -55,14 +46,13 @@ struct ShownPart<'a> {
 impl Serialize for ShownPart<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let part = self.part;
-        let show = self.show_secrets || part.kind == Kind::AccessKeyId;
         let mut out = serializer.serialize_struct("Part", 6)?;
         out.serialize_field("kind", &part.kind)?;
         out.serialize_field("rule", &part.rule_id)?;
         out.serialize_field("line", &part.line)?;
         out.serialize_field("column", &part.column)?;
         out.serialize_field("span", &part.span)?;
-        out.serialize_field("value", &shown_value(&part.value, show))?;
+        out.serialize_field("value", &part.shown_value(self.show_secrets))?;
         out.end()
     }
 }
@@ -80,7 +70,7 @@ impl Serialize for Shown<'_> {
         out.serialize_field("account_id", &f.account_id)?;
         out.serialize_field("canary", &f.canary)?;
         if f.parts.iter().any(|p| p.kind != Kind::AccessKeyId) {
-            out.serialize_field("secret", &shown_value(f.secret(), self.show_secrets))?;
+            out.serialize_field("secret", &f.secret().shown(self.show_secrets))?;
         } else {
             out.skip_field("secret")?;
         }

@@ -11,15 +11,7 @@ use crate::scan::{GitFinding, NotScanned, Outcome};
 /// A git path for display, as reports write it: invalid UTF-8 as `\xNN`, control
 /// characters escaped.
 fn shown_path(path: &[u8]) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        keyhound_report::display_path(std::path::Path::new(std::ffi::OsStr::from_bytes(path)))
-    }
-    #[cfg(not(unix))]
-    {
-        keyhound_report::escape(&String::from_utf8_lossy(path))
-    }
+    keyhound_report::display_path(&keyhound_report::path_of_bytes(path))
 }
 
 impl Serialize for CommitInfo {

@@ -21,7 +21,7 @@ use keyhound_core::{Finding, Fingerprint, RuleSet, Severity, Verification};
 use serde::Serialize;
 
 use crate::model::{Report, SourceFindings};
-use crate::text::{part_label, part_value, provenance, utc_date};
+use crate::text::{part_label, provenance, utc_date};
 
 /// The version of GitLab's report schema this report conforms to.
 pub const SCHEMA_VERSION: &str = "15.0.7";
@@ -394,7 +394,7 @@ fn description(finding: &Finding, rule_name: &str, commit: Option<&str>) -> Stri
                 "{} {} (line {}, column {})",
                 part_label(part.kind),
                 // Always redacted: the report is uploaded and kept as an artifact.
-                code(&part_value(part, false)),
+                code(&part.shown_value(false)),
                 part.line,
                 part.column
             )

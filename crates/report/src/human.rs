@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use keyhound_core::{Finding, Kind, RuleSet, Severity, Verification};
 
 use crate::model::{GitOrigin, Report, SourceFindings, Stats};
-use crate::text::{escape, part_value, utc_date};
+use crate::text::{escape, utc_date};
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy, Debug, Default)]
@@ -164,7 +164,7 @@ pub fn write_finding(
             Kind::SecretAccessKey => "secret",
             _ => "token",
         };
-        let value = part_value(part, show_secrets);
+        let value = part.shown_value(show_secrets);
         let mut line = format!("    {label:<8}{value}");
         if part.kind == Kind::AccessKeyId {
             if let Some(account) = &finding.account_id {

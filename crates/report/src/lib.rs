@@ -71,7 +71,7 @@ pub use builder::ReportBuilder;
 pub use filter::{Allowlist, ExamplePolicy};
 pub use model::{Commit, GitOrigin, GitStats, NotScanned, Report, Source, SourceFindings, Stats};
 pub use sarif::Written;
-pub use text::{display_path, escape, part_label, part_value, provenance, shown, utc_date};
+pub use text::{display_path, escape, part_label, path_of_bytes, provenance, utc_date};
 
 /// The report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use keyhound_core::{Allowance, Finding, Severity, Verification, Verifications};
 use serde::{Deserialize, Serialize};
 
-use crate::text::display_path;
+use crate::text::{display_path, path_of_bytes};
 
 /// Where a group of findings was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,19 +83,6 @@ impl Source {
             Source::Git(origin) => Some(origin),
             _ => None,
         }
-    }
-}
-
-/// A git path as a [`Path`]: its bytes on Unix, lossily decoded elsewhere.
-fn path_of_bytes(bytes: &[u8]) -> Cow<'_, Path> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        Cow::Borrowed(Path::new(std::ffi::OsStr::from_bytes(bytes)))
-    }
-    #[cfg(not(unix))]
-    {
-        Cow::Owned(PathBuf::from(String::from_utf8_lossy(bytes).into_owned()))
     }
 }
 

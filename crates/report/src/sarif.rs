@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::json::{verification_record, VerificationRecord};
 use crate::model::{Report, SourceFindings};
-use crate::text::{part_label, part_value, path_bytes, provenance, utc_date};
+use crate::text::{part_label, path_bytes, provenance, utc_date};
 
 /// What `$schema` says: the address GitHub's documentation and most tools use.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -425,7 +425,7 @@ fn result<'a>(
                 text: format!(
                     "{} ({})",
                     part_label(part.kind),
-                    part_value(part, show_secrets)
+                    part.shown_value(show_secrets)
                 ),
             }),
         })
@@ -503,7 +503,7 @@ fn message(
             format!(
                 "{} {}",
                 part_label(part.kind),
-                part_value(part, show_secrets)
+                part.shown_value(show_secrets)
             )
         })
         .collect();

@@ -1,10 +1,11 @@
-//! Text as every report writes it: paths and repository text escaped, dates in UTC,
-//! secrets redacted unless asked, the sentences that say where a finding's text came
-//! from.
+//! Text as every report writes it: paths and repository text escaped, dates in UTC, the
+//! sentences that say where a finding's text came from. (Secrets are shown by
+//! keyhound-core's `Secret::shown` and `Part::shown_value`.)
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use keyhound_core::{Finding, Kind, Part, Secret};
+use keyhound_core::{Finding, Kind};
 
 /// A path for display: invalid UTF-8 bytes become `\xNN`, control characters are escaped
 /// (a file name cannot inject terminal escapes or CI annotations), `./` is dropped.
@@ -25,6 +26,22 @@ pub fn path_bytes(path: &Path) -> (&Path, Vec<u8>) {
     #[cfg(not(unix))]
     let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
     (path, bytes)
+}
+
+/// A git path (bytes, as git stores it) as a [`Path`]: its bytes on Unix, lossily decoded
+/// elsewhere. [`display_path`] shows it.
+pub fn path_of_bytes(bytes: &[u8]) -> Cow<'_, Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(Path::new(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        Cow::Owned(std::path::PathBuf::from(
+            String::from_utf8_lossy(bytes).into_owned(),
+        ))
+    }
 }
 
 /// Text from a repository (an author name) for display: control characters escaped.
@@ -71,15 +88,6 @@ pub fn utc_date(seconds: i64) -> String {
     )
 }
 
-/// A part's value as every report shows it: key ids in full (identifiers an
-/// administrator needs to deactivate the key), secrets and tokens redacted unless asked.
-pub fn part_value(part: &Part, show_secrets: bool) -> String {
-    match part.kind {
-        Kind::AccessKeyId => part.value.expose().to_string(),
-        _ => shown(&part.value, show_secrets),
-    }
-}
-
 /// What a part is, in words (`key id`, `secret`, `session token`).
 pub fn part_label(kind: Kind) -> &'static str {
     match kind {
@@ -109,15 +117,6 @@ pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
         text.push_str(&format!(" Added in commit {commit}."));
     }
     text
-}
-
-/// A secret for display: in full only when asked.
-pub fn shown(secret: &Secret, show_secrets: bool) -> String {
-    if show_secrets {
-        secret.expose().to_string()
-    } else {
-        secret.redacted()
-    }
 }
 
 #[cfg(test)]
