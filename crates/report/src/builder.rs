@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use keyhound_core::{Allowance, Finding, Severity};
+use keyhound_core::{Allowance, Finding};
 
 use crate::model::{GitOrigin, Report, Source, SourceFindings, Stats};
 
@@ -50,10 +50,7 @@ impl ReportBuilder {
         stats.files += 1;
         stats.bytes += bytes;
         stats.findings += findings.len() as u64;
-        stats.examples += findings
-            .iter()
-            .filter(|f| f.severity == Severity::Info && f.example)
-            .count() as u64;
+        stats.examples += findings.iter().filter(|f| f.example).count() as u64;
         stats.suppressed += suppressed.len() as u64;
         if !findings.is_empty() || !suppressed.is_empty() {
             self.report.sources.push(SourceFindings {
