@@ -94,10 +94,10 @@ pub enum Event {
     CanariesSkipped(usize),
 }
 
-/// The key id, secret and token of a `credential` finding, which identify what is
+/// The key id, secret and token of a finding that has all it takes to sign (the caller
+/// passes over examples with [`Finding::credential_key`]); they identify what is
 /// verified: two findings of the same credential share one STS call.
 fn credentials(finding: &Finding) -> Option<Credentials<'_>> {
-    finding.credential_key()?;
     Some(Credentials {
         key_id: finding.key_id.as_deref()?,
         secret: &finding.part(Kind::SecretAccessKey)?.value,
