@@ -2,6 +2,8 @@
 //! value is known and allowed. Any comment syntax works, because only the marker text is
 //! looked for: `# keyhound:allow`, `// keyhound:allow`, `<!-- keyhound:allow -->`.
 
+use std::collections::HashMap;
+
 use crate::finding::Finding;
 
 /// Markers honoured on the same line as any part of a finding.
@@ -27,38 +29,93 @@ pub struct Allowance {
 
 /// The inline marker that suppresses `finding` in `input` (the bytes it was found in), if
 /// any part of it sits on a line with a same-line marker or right below a next-line one.
+///
+/// Each call reads the lines the finding is on; to judge many findings of one input, use
+/// [`InlineAllowances`], which reads each line once.
 pub fn inline_allowance(input: &[u8], finding: &Finding) -> Option<Allowance> {
     finding.parts.iter().find_map(|part| {
-        let start = part.span.start.min(input.len());
+        let markers = LineMarkers::around(input, part.span.start);
+        markers.allowance(part.line)
+    })
+}
+
+/// The inline markers of one input, read line by line as findings ask for them: each line
+/// is read at most once, so judging every finding of a long line (a minified file holding
+/// thousands of keys) costs one pass over it, not one per finding.
+pub struct InlineAllowances<'a> {
+    input: &'a [u8],
+    /// What was read, by the 1-based line of the finding's part.
+    lines: HashMap<usize, LineMarkers>,
+}
+
+impl<'a> InlineAllowances<'a> {
+    /// Markers of `input`, the bytes findings were found in (nothing is read yet).
+    pub fn new(input: &'a [u8]) -> InlineAllowances<'a> {
+        InlineAllowances {
+            input,
+            lines: HashMap::new(),
+        }
+    }
+
+    /// The inline marker that suppresses `finding`, as [`inline_allowance`] says. The
+    /// finding's lines must be those of this input (as the scanner reported them).
+    pub fn of(&mut self, finding: &Finding) -> Option<Allowance> {
+        let input = self.input;
+        finding.parts.iter().find_map(|part| {
+            self.lines
+                .entry(part.line)
+                .or_insert_with(|| LineMarkers::around(input, part.span.start))
+                .allowance(part.line)
+        })
+    }
+}
+
+/// The markers that bear on one line: a same-line marker on it, a next-line marker on the
+/// line before.
+#[derive(Clone, Copy)]
+struct LineMarkers {
+    same: Option<&'static str>,
+    above: Option<&'static str>,
+}
+
+impl LineMarkers {
+    /// The markers bearing on the line holding byte `at` of `input`.
+    fn around(input: &[u8], at: usize) -> LineMarkers {
+        let start = at.min(input.len());
         let line_start = memchr::memrchr(b'\n', &input[..start]).map_or(0, |i| i + 1);
         let line_end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
         let line = &input[line_start..line_end];
         // A next-line marker also contains `keyhound:allow`: it only allows the next line.
-        let same = SAME_LINE.iter().find(|m| {
-            contains(line, m)
-                && !NEXT_LINE
-                    .iter()
-                    .any(|n| contains(line, n) && n.contains(**m))
-        });
-        if let Some(marker) = same {
-            return Some(Allowance {
-                marker,
-                line: part.line,
-            });
-        }
-        if line_start == 0 {
-            return None;
-        }
-        let previous_start = memchr::memrchr(b'\n', &input[..line_start - 1]).map_or(0, |i| i + 1);
-        let previous = &input[previous_start..line_start - 1];
-        NEXT_LINE
+        let same = SAME_LINE
             .iter()
-            .find(|m| contains(previous, m))
-            .map(|marker| Allowance {
-                marker,
-                line: part.line.saturating_sub(1),
+            .find(|m| {
+                contains(line, m)
+                    && !NEXT_LINE
+                        .iter()
+                        .any(|n| contains(line, n) && n.contains(**m))
             })
-    })
+            .copied();
+        let above = if line_start == 0 {
+            None
+        } else {
+            let previous_start =
+                memchr::memrchr(b'\n', &input[..line_start - 1]).map_or(0, |i| i + 1);
+            let previous = &input[previous_start..line_start - 1];
+            NEXT_LINE.iter().find(|m| contains(previous, m)).copied()
+        };
+        LineMarkers { same, above }
+    }
+
+    /// The allowance for a part on `line` (1-based).
+    fn allowance(self, line: usize) -> Option<Allowance> {
+        if let Some(marker) = self.same {
+            return Some(Allowance { marker, line });
+        }
+        self.above.map(|marker| Allowance {
+            marker,
+            line: line.saturating_sub(1),
+        })
+    }
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -76,10 +133,14 @@ mod tests {
     fn allowance(text: &str) -> Vec<Option<&'static str>> {
         let findings = Scanner::default().scan(text.as_bytes());
         assert!(!findings.is_empty(), "{text}");
-        findings
+        let one_by_one: Vec<_> = findings
             .iter()
-            .map(|f| inline_allowance(text.as_bytes(), f).map(|a| a.marker))
-            .collect()
+            .map(|f| inline_allowance(text.as_bytes(), f))
+            .collect();
+        let mut allowances = InlineAllowances::new(text.as_bytes());
+        let cached: Vec<_> = findings.iter().map(|f| allowances.of(f)).collect();
+        assert_eq!(one_by_one, cached, "{text}");
+        one_by_one.iter().map(|a| a.map(|a| a.marker)).collect()
     }
 
     #[test]
@@ -125,5 +186,29 @@ mod tests {
             "aws_access_key_id = {ID}\naws_secret_access_key = {SECRET} # keyhound:allow\n"
         );
         assert_eq!(allowance(&text), vec![Some("keyhound:allow")]);
+    }
+
+    #[test]
+    fn every_finding_of_a_long_line_is_judged_by_its_markers() {
+        let ids = [ID, "AKIAZ3MNPQ7RSTUV2WXY", "AKIAR2D4F6H7J3K5M6P2"];
+        let line = |marker: &str| {
+            let mut line = String::new();
+            for id in ids {
+                line.push_str(&format!("aws_access_key_id='{id}'; "));
+            }
+            line + marker
+        };
+        let text = format!("{}\n{}\n", line("// keyhound:allow"), line(""));
+        let findings = Scanner::default().scan(text.as_bytes());
+        let mut allowances = InlineAllowances::new(text.as_bytes());
+        let judged: Vec<_> = findings
+            .iter()
+            .map(|f| (f.line, allowances.of(f).map(|a| a.marker)))
+            .collect();
+        assert_eq!(judged.len(), 6, "{judged:?}");
+        for (line, marker) in judged {
+            let want = (line == 1).then_some("keyhound:allow");
+            assert_eq!(marker, want, "line {line}");
+        }
     }
 }

@@ -94,7 +94,7 @@ mod validate;
 mod verification;
 
 pub use account::account_id;
-pub use allow::{inline_allowance, Allowance};
+pub use allow::{inline_allowance, Allowance, InlineAllowances};
 pub use canary::canary_service;
 pub use cancel::Cancel;
 pub use check::{check_examples, ExampleFailure};

@@ -6,10 +6,11 @@
 //! so a finding near a window edge is judged with the same context as in a whole-input
 //! scan. Offsets, lines and columns are those of the whole input.
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::ops::ControlFlow;
 
-use crate::allow::{inline_allowance, Allowance};
+use crate::allow::{Allowance, InlineAllowances};
 use crate::finding::{Finding, Span};
 use crate::scanner::{Scanner, Scratch};
 
@@ -22,20 +23,21 @@ pub const MARGIN: usize = 256 << 10;
 /// The bytes a streamed finding was found in, for looking around it (inline allowance
 /// markers on its line or the line before).
 pub struct Window<'a> {
-    bytes: &'a [u8],
     offset: usize,
+    /// Lines read for markers so far: each line of the window is read once.
+    allowances: RefCell<InlineAllowances<'a>>,
 }
 
 impl Window<'_> {
     /// The inline marker that suppresses `finding` (a finding from this window, with
-    /// whole-input offsets), as [`inline_allowance`] says for a whole input.
+    /// whole-input offsets), as [`crate::inline_allowance`] says for a whole input.
     pub fn inline_allowance(&self, finding: &Finding) -> Option<Allowance> {
         let mut local = finding.clone();
         for part in &mut local.parts {
             part.span = shift_back(part.span, self.offset);
         }
         local.span = shift_back(local.span, self.offset);
-        inline_allowance(self.bytes, &local)
+        self.allowances.borrow_mut().of(&local)
     }
 }
 
@@ -158,8 +160,8 @@ impl Scanner {
                 owned_from - origin.offset + window
             };
             let view = Window {
-                bytes: buffer,
                 offset: origin.offset,
+                allowances: RefCell::new(InlineAllowances::new(buffer)),
             };
             let mut stopped = false;
             self.scan_with(buffer, scratch, |mut finding| {
