@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
-use keyhound_core::{inline_allowance, Allowance, Finding, Fingerprint, Scanner, Scratch};
+use keyhound_core::{Allowance, Finding, Fingerprint, InlineAllowances, Scanner, Scratch};
 
 use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{Context, Problem};
@@ -549,8 +549,9 @@ pub(crate) fn scan_content(
     #[cfg(test)]
     test_hooks::scanning(data);
     let mut content = Content::default();
+    let mut allowances = InlineAllowances::new(data);
     scanner.scan_with(data, scratch, |finding| {
-        match inline_allowance(data, &finding) {
+        match allowances.of(&finding) {
             Some(allowance) => content.suppressed.push((finding, allowance)),
             None => content.findings.push(finding),
         }
