@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use keyhound_core::{inline_allowance, Scanner, Scratch};
+use keyhound_core::{InlineAllowances, Scanner, Scratch};
 use keyhound_report::{ReportBuilder, Source};
 
 /// This process's environment as [`environment_text`] writes it.
@@ -36,8 +36,9 @@ pub fn scan_environment(
     text: &[u8],
 ) {
     let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
+    let mut allowances = InlineAllowances::new(text);
     scanner.scan_with(text, scratch, |finding| {
-        match inline_allowance(text, &finding) {
+        match allowances.of(&finding) {
             Some(allowance) => suppressed.push((finding, allowance)),
             None => findings.push(finding),
         }

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
-use keyhound_core::{inline_allowance, Allowance, Cancel, Finding, Scanner, Scratch};
+use keyhound_core::{Allowance, Cancel, Finding, InlineAllowances, Scanner, Scratch};
 use keyhound_report::{display_path, ReportBuilder, Source};
 
 /// What the walk tells as it goes.
@@ -519,8 +519,9 @@ pub fn scan_stream(
 pub fn scan_bytes(source: Source, bytes: &[u8], scanner: &Scanner, scratch: &mut Scratch) -> Event {
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
+    let mut allowances = InlineAllowances::new(bytes);
     scanner.scan_with(bytes, scratch, |finding| {
-        match inline_allowance(bytes, &finding) {
+        match allowances.of(&finding) {
             Some(allowance) => suppressed.push((finding, allowance)),
             None => findings.push(finding),
         }
