@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use keyhound_core::{inline_allowance, Scanner};
+use keyhound_core::{InlineAllowances, Scanner};
 use keyhound_report::{write, Format, ReportBuilder, Source, WriteOptions};
 
 fn main() -> ExitCode {
@@ -32,8 +32,9 @@ fn main() -> ExitCode {
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
+                let mut allowances = InlineAllowances::new(&bytes);
                 for finding in scanner.scan(&bytes) {
-                    match inline_allowance(&bytes, &finding) {
+                    match allowances.of(&finding) {
                         Some(allowance) => suppressed.push((finding, allowance)),
                         None => findings.push(finding),
                     }
