@@ -31,9 +31,25 @@ pub(crate) fn lines_and_columns(text: &[u8], offsets: &[usize], out: &mut Vec<(u
     }
 }
 
-/// Characters in `bytes`: UTF-8 lead bytes, invalid bytes one each.
-fn characters(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| !is_continuation(b)).count()
+/// Characters in `bytes`: every byte but UTF-8 continuation bytes (`0x80..=0xBF`), so
+/// invalid bytes count one each.
+pub(crate) fn characters(bytes: &[u8]) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: a continuation byte has its top bit set and the next one
+    // clear. Word-wise counting keeps a many-megabyte line cheap even in unoptimized
+    // builds, where tests scan them.
+    let mut words = bytes.chunks_exact(8);
+    let mut continuations = 0;
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        continuations += (word & !(word << 1) & HIGH_BITS).count_ones() as usize;
+    }
+    continuations += words
+        .remainder()
+        .iter()
+        .filter(|&&b| is_continuation(b))
+        .count();
+    bytes.len() - continuations
 }
 
 /// Number of `\n` in `text[from..to]`.
@@ -85,5 +101,17 @@ mod tests {
         lines_and_columns(&text, &[3, 3, 3, text.len() + 10], &mut out);
         assert_eq!(out[0], out[2]);
         assert_eq!(out[3], naive(&text, text.len()));
+    }
+
+    #[test]
+    fn characters_counted_word_wise_agree_with_byte_wise() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        for start in 0..9 {
+            for end in (start..bytes.len()).step_by(37) {
+                let slice = &bytes[start..end];
+                let byte_wise = slice.iter().filter(|&&b| !is_continuation(b)).count();
+                assert_eq!(characters(slice), byte_wise, "{start}..{end}");
+            }
+        }
     }
 }

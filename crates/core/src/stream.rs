@@ -12,6 +12,7 @@ use std::ops::ControlFlow;
 
 use crate::allow::{Allowance, InlineAllowances};
 use crate::finding::{Finding, Span};
+use crate::location::characters;
 use crate::scanner::{Scanner, Scratch};
 
 /// Bytes each window owns by default.
@@ -39,20 +40,6 @@ impl Window<'_> {
         local.span = shift_back(local.span, self.offset);
         self.allowances.borrow_mut().of(&local)
     }
-}
-
-/// Characters in `bytes`: every byte but UTF-8 continuation bytes (`0x80..=0xBF`).
-fn characters(bytes: &[u8]) -> usize {
-    // Summed in blocks with a narrow counter, which the compiler turns into SIMD.
-    bytes
-        .chunks(1 << 16)
-        .map(|block| {
-            block
-                .iter()
-                .map(|&b| u32::from((b as i8) >= -64))
-                .sum::<u32>() as usize
-        })
-        .sum()
 }
 
 fn shift_back(span: Span, offset: usize) -> Span {
