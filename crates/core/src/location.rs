@@ -32,24 +32,10 @@ pub(crate) fn lines_and_columns(text: &[u8], offsets: &[usize], out: &mut Vec<(u
 }
 
 /// Characters in `bytes`: every byte but UTF-8 continuation bytes (`0x80..=0xBF`), so
-/// invalid bytes count one each.
+/// invalid bytes count one each. (`bytecount` counts with SIMD, and, as a dependency, is
+/// optimized even in the debug builds tests scan many-megabyte lines with.)
 pub(crate) fn characters(bytes: &[u8]) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Eight bytes at a time: a continuation byte has its top bit set and the next one
-    // clear. Word-wise counting keeps a many-megabyte line cheap even in unoptimized
-    // builds, where tests scan them.
-    let mut words = bytes.chunks_exact(8);
-    let mut continuations = 0;
-    for word in &mut words {
-        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        continuations += (word & !(word << 1) & HIGH_BITS).count_ones() as usize;
-    }
-    continuations += words
-        .remainder()
-        .iter()
-        .filter(|&&b| is_continuation(b))
-        .count();
-    bytes.len() - continuations
+    bytecount::num_chars(bytes)
 }
 
 /// Number of `\n` in `text[from..to]`.
