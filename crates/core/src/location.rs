@@ -44,13 +44,13 @@ pub(crate) fn newlines_between(text: &[u8], from: usize, to: usize) -> usize {
     memchr::memchr_iter(b'\n', &text[from..to]).count()
 }
 
-fn is_continuation(byte: u8) -> bool {
-    byte & 0xC0 == 0x80
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn is_continuation(byte: u8) -> bool {
+        byte & 0xC0 == 0x80
+    }
 
     #[test]
     fn lines_and_character_columns() {
