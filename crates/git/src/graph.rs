@@ -1,5 +1,9 @@
 //! The commit graph: which commits a set of tips reaches, and an order that puts every
 //! commit after its parents.
+//!
+//! A loop of parents (a forged or corrupt object database, or a handle that applies
+//! replace refs) is never followed: the link that closes it is dropped and named as a
+//! problem.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,12 +25,14 @@ pub(crate) struct Graph {
     /// `parents[parent_starts[i]..parent_starts[i + 1]]`, first parent first.
     parent_starts: Vec<u32>,
     parents: Vec<u32>,
+    /// Commits ordered parents first.
+    order: Vec<u32>,
 }
 
 impl Graph {
-    /// Reads the commits reachable from `tips` (tips that are not commits are skipped).
-    /// Parents missing at a shallow clone's edge are expected; any other missing commit is
-    /// a problem. Cancelled, it holds the commits read until then.
+    /// Reads the commits reachable from `tips` (tips that are not commits are skipped). Parents missing at a shallow clone's edge are expected; any other
+    /// missing commit is a problem, and so is a parent that leads back to its child (the
+    /// loop is broken there). Cancelled, it holds the commits read until then.
     pub(crate) fn read(
         repo: &gix::Repository,
         objects: &mut impl ReadObject,
@@ -77,12 +83,65 @@ impl Graph {
             parent_starts.push(parents.len() as u32);
             start = end;
         }
-        Graph {
+        let mut graph = Graph {
             ids,
             trees,
             parent_starts,
             parents,
+            order: Vec::new(),
+        };
+        graph.break_loops(problems);
+        graph
+    }
+
+    /// Orders the commits parents first, dropping each parent link that closes a loop
+    /// (one problem per link dropped), so that the walk compares every commit with a
+    /// parent already walked, or with nothing.
+    fn break_loops(&mut self, problems: &mut Vec<Problem>) {
+        let mut dropped: Vec<(u32, usize)> = Vec::new();
+        self.order = parents_first(
+            &self.starts(),
+            self.len(),
+            |i| self.parents(i),
+            |child, position, _| dropped.push((child, position)),
+        );
+        if dropped.is_empty() {
+            return;
         }
+        dropped.sort_unstable();
+        for &(child, position) in &dropped {
+            let parent = self.parents(child)[position];
+            problems.push(Problem {
+                id: Some(self.ids[child as usize]),
+                context: Context::Commit,
+                problem: ObjectProblem::Corrupt(format!(
+                    "its parent {} leads back to it: a loop, which only a forged or corrupt \
+                     object database holds; that parent link is not followed",
+                    self.ids[parent as usize]
+                )),
+            });
+        }
+        let mut parent_starts = Vec::with_capacity(self.parent_starts.len());
+        let mut parents = Vec::with_capacity(self.parents.len() - dropped.len());
+        let mut dropped = dropped.into_iter().peekable();
+        parent_starts.push(0);
+        for child in 0..self.len() as u32 {
+            for (position, &parent) in self.parents(child).iter().enumerate() {
+                if dropped.next_if_eq(&(child, position)).is_none() {
+                    parents.push(parent);
+                }
+            }
+            parent_starts.push(parents.len() as u32);
+        }
+        self.parent_starts = parent_starts;
+        self.parents = parents;
+    }
+
+    /// Every commit, by id: where depth-first walks start (ids, so the order is stable).
+    fn starts(&self) -> Vec<u32> {
+        let mut starts: Vec<u32> = (0..self.len() as u32).collect();
+        starts.sort_by_key(|&i| self.ids[i as usize]);
+        starts
     }
 
     /// How many commits.
@@ -97,33 +156,63 @@ impl Graph {
     }
 
     /// Commits ordered parents first (ties by id, so the order is stable).
-    pub(crate) fn topological(&self) -> Vec<u32> {
-        let mut roots: Vec<u32> = (0..self.len() as u32).collect();
-        roots.sort_by_key(|&i| self.ids[i as usize]);
-        let mut done = vec![false; self.len()];
-        let mut order = Vec::with_capacity(self.len());
-        for root in roots {
-            let mut stack = vec![(root, false)];
-            while let Some((i, parents_done)) = stack.pop() {
-                if done[i as usize] {
-                    continue;
+    pub(crate) fn topological(&self) -> &[u32] {
+        &self.order
+    }
+}
+
+/// Orders nodes `0..len` parents first: depth-first from each of `starts` in turn, a
+/// node's parents last to first. A parent still on the walk's path closes a loop: it is
+/// not followed, and `looped(child, position, path)` is told (the parent is
+/// `parents(child)[position]`, and `path` runs from the walk's start to `child`).
+/// Time and memory are linear in the nodes and links, whatever the shape.
+fn parents_first<'a>(
+    starts: &[u32],
+    len: usize,
+    parents: impl Fn(u32) -> &'a [u32],
+    mut looped: impl FnMut(u32, usize, &[u32]),
+) -> Vec<u32> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut state = vec![State::New; len];
+    let mut order = Vec::with_capacity(len);
+    // The walk's path, and for each node on it how many of its parents are left.
+    let mut path: Vec<u32> = Vec::new();
+    let mut left: Vec<usize> = Vec::new();
+    for &start in starts {
+        if state[start as usize] != State::New {
+            continue;
+        }
+        state[start as usize] = State::OnPath;
+        path.push(start);
+        left.push(parents(start).len());
+        while let (Some(&node), Some(remaining)) = (path.last(), left.last_mut()) {
+            if *remaining == 0 {
+                state[node as usize] = State::Done;
+                order.push(node);
+                path.pop();
+                left.pop();
+                continue;
+            }
+            *remaining -= 1;
+            let position = *remaining;
+            let parent = parents(node)[position];
+            match state[parent as usize] {
+                State::New => {
+                    state[parent as usize] = State::OnPath;
+                    path.push(parent);
+                    left.push(parents(parent).len());
                 }
-                if parents_done {
-                    done[i as usize] = true;
-                    order.push(i);
-                } else {
-                    stack.push((i, true));
-                    stack.extend(
-                        self.parents(i)
-                            .iter()
-                            .filter(|&&p| !done[p as usize])
-                            .map(|&p| (p, false)),
-                    );
-                }
+                State::OnPath => looped(node, position, &path),
+                State::Done => {}
             }
         }
-        order
     }
+    order
 }
 
 /// A commit's tree and parents, without decoding the rest.
@@ -184,5 +273,132 @@ pub(crate) fn shallow_edge(repo: &gix::Repository) -> HashSet<ObjectId> {
     match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
         _ => HashSet::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Commits held in memory, as a forged object database could hand them out: each id
+    /// names whatever data the test says, so parents can loop.
+    struct Forged(HashMap<ObjectId, Vec<u8>>);
+
+    impl ReadObject for Forged {
+        fn read_object<'b>(
+            &mut self,
+            id: &ObjectId,
+            _kind: gix::object::Kind,
+            buf: &'b mut Vec<u8>,
+        ) -> Result<&'b [u8], ObjectProblem> {
+            let data = self.0.get(id).ok_or(ObjectProblem::Missing)?;
+            buf.clear();
+            buf.extend_from_slice(data);
+            Ok(buf.as_slice())
+        }
+    }
+
+    /// Commit `n`'s id: scattered, as real ids are (gix's tables hash an id's first bytes).
+    fn id(n: u32) -> ObjectId {
+        let mut x = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^= x >> 29;
+        let hex = format!("{x:016x}{:016x}{n:08x}", x.rotate_left(17));
+        ObjectId::from_hex(hex.as_bytes()).expect("40 hex digits")
+    }
+
+    /// Commits `n` → its parents, all with the same (absent, never read) tree.
+    fn forged(links: &[(u32, &[u32])]) -> Forged {
+        let tree = id(0xffff_ffff);
+        let commits = links.iter().map(|&(n, parents)| {
+            let mut data = format!("tree {tree}\n");
+            for &p in parents {
+                data.push_str(&format!("parent {}\n", id(p)));
+            }
+            data.push_str("author t <t@example.com> 0 +0000\n");
+            data.push_str("committer t <t@example.com> 0 +0000\n\nforged\n");
+            (id(n), data.into_bytes())
+        });
+        Forged(commits.collect())
+    }
+
+    fn read(objects: &mut Forged, tips: &[u32]) -> (Graph, Vec<Problem>) {
+        let dir = crate::testing::init();
+        let repo = crate::open(dir.path()).expect("opens");
+        let tips: Vec<ObjectId> = tips.iter().map(|&n| id(n)).collect();
+        let mut problems = Vec::new();
+        let graph = Graph::read(&repo, objects, &tips, &mut problems, &Cancel::new());
+        (graph, problems)
+    }
+
+    /// Every commit comes after the parents it kept.
+    fn assert_parents_first(graph: &Graph) {
+        let order = graph.topological();
+        assert_eq!(order.len(), graph.len(), "each commit once");
+        let mut at = vec![usize::MAX; graph.len()];
+        for (place, &i) in order.iter().enumerate() {
+            at[i as usize] = place;
+        }
+        for i in 0..graph.len() as u32 {
+            for &p in graph.parents(i) {
+                assert!(at[p as usize] < at[i as usize], "parent {p} before {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_loop_of_stored_parents_is_broken_and_named() {
+        // 1 ← 2 ← 3, and 1's parent is 3: a loop; 4 is a tip on top of 3.
+        let mut objects = forged(&[(1, &[3]), (2, &[1]), (3, &[2]), (4, &[3])]);
+        let (graph, problems) = read(&mut objects, &[4]);
+        assert_eq!(graph.len(), 4);
+        assert_parents_first(&graph);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].context, Context::Commit);
+        assert!(
+            problems[0].to_string().contains("leads back to it"),
+            "{}",
+            problems[0]
+        );
+        let links: usize = (0..4).map(|i| graph.parents(i).len()).sum();
+        assert_eq!(links, 3, "one link of four dropped");
+    }
+
+    #[test]
+    fn a_commit_that_is_its_own_parent_becomes_a_root() {
+        let mut objects = forged(&[(1, &[1, 1]), (2, &[1])]);
+        let (graph, problems) = read(&mut objects, &[2]);
+        assert_eq!(graph.len(), 2);
+        assert_parents_first(&graph);
+        assert_eq!(problems.len(), 2, "both links to itself: {problems:?}");
+        let one = graph.ids.iter().position(|&i| i == id(1)).expect("read") as u32;
+        assert!(graph.parents(one).is_empty());
+    }
+
+    #[test]
+    fn a_long_loop_with_many_merges_is_ordered_in_linear_memory() {
+        // 20,000 commits in a ring, each also merging the one two back: the old order
+        // pushed parents again and again around the ring and never ended.
+        let n = 20_000u32;
+        let ring: Vec<(u32, [u32; 2])> = (0..n)
+            .map(|i| (i + 1, [(i + n - 1) % n + 1, (i + n - 2) % n + 1]))
+            .collect();
+        let links: Vec<(u32, &[u32])> = ring.iter().map(|(i, p)| (*i, &p[..])).collect();
+        let mut objects = forged(&links);
+        let (graph, problems) = read(&mut objects, &[1]);
+        assert_eq!(graph.len(), n as usize);
+        assert_parents_first(&graph);
+        assert!(!problems.is_empty());
+        assert!(problems.len() <= 2 * n as usize);
+    }
+
+    #[test]
+    fn an_acyclic_graph_keeps_every_link() {
+        // A merge: 4 has parents 2 and 3, both on 1.
+        let mut objects = forged(&[(1, &[]), (2, &[1]), (3, &[1]), (4, &[2, 3])]);
+        let (graph, problems) = read(&mut objects, &[4]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_parents_first(&graph);
+        let links: usize = (0..4).map(|i| graph.parents(i).len()).sum();
+        assert_eq!(links, 4);
     }
 }

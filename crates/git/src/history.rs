@@ -171,7 +171,7 @@ impl Introduced {
             hasher: Default::default(),
         };
         let mut path_ids: HashMap<Rc<[u8]>, u32> = HashMap::new();
-        for commit in graph.topological() {
+        for &commit in graph.topological() {
             if cancel.is_cancelled() {
                 break;
             }
