@@ -107,8 +107,12 @@ fn pre_commit_push() -> Option<Push> {
     }
 }
 
-/// Turns a git outcome into the report every format writes, naming problems on stderr.
+/// Turns a git outcome into the report every format writes, naming notices and problems
+/// on stderr.
 fn report_of(outcome: Outcome) -> Report {
+    for notice in &outcome.notices {
+        eprintln!("keyhound: warning: {notice}");
+    }
     for (name, problem) in outcome.unreadable() {
         eprintln!("keyhound: {name}: {problem}");
     }

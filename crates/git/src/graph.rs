@@ -1,11 +1,15 @@
 //! The commit graph: which commits a set of tips reaches, and an order that puts every
 //! commit after its parents.
 //!
-//! A loop of parents (a forged or corrupt object database, or a handle that applies
-//! replace refs) is never followed: the link that closes it is dropped and named as a
-//! problem.
+//! Commits are read as stored: replace refs (`refs/replace/*`) and `info/grafts` are
+//! never applied (see [`crate::open`]), so parents are the ones each commit's id
+//! vouches for. A loop can then only come from a forged or corrupt object database (a
+//! pack index that names one commit's data by another's id); it is still never
+//! followed: the edge that closes it is dropped and named as a problem. What replace
+//! refs and grafts would make of history, loops included, is said in a [`Notice`].
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 
 use gix::ObjectId;
 
@@ -27,10 +31,14 @@ pub(crate) struct Graph {
     parents: Vec<u32>,
     /// Commits ordered parents first.
     order: Vec<u32>,
+    /// Tips that are not commits (a ref to a tree or a blob: a replaced blob, a tag of a
+    /// file), with their kind: their content is reachable all the same.
+    pub(crate) other_tips: Vec<(ObjectId, &'static str)>,
 }
 
 impl Graph {
-    /// Reads the commits reachable from `tips` (tips that are not commits are skipped). Parents missing at a shallow clone's edge are expected; any other
+    /// Reads the commits reachable from `tips` (tips that are not commits are listed in
+    /// `other_tips`). Parents missing at a shallow clone's edge are expected; any other
     /// missing commit is a problem, and so is a parent that leads back to its child (the
     /// loop is broken there). Cancelled, it holds the commits read until then.
     pub(crate) fn read(
@@ -45,6 +53,7 @@ impl Graph {
         let (mut ids, mut trees, mut parent_ids, mut parent_ends) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut buf = Vec::new();
+        let mut other_tips = Vec::new();
         let mut stack: Vec<(ObjectId, bool)> = tips.iter().map(|&id| (id, true)).collect();
         while let Some((id, is_tip)) = stack.pop() {
             if index.contains_key(&id) {
@@ -64,8 +73,13 @@ impl Graph {
                     }
                     parent_ends.push(parent_ids.len());
                 }
-                // A ref may point at a tree or a blob (a tag of a file): not history.
-                Err(ObjectProblem::WrongKind(_)) if is_tip => {}
+                // A ref may point at a tree or a blob (a tag of a file, a replaced blob):
+                // not history, but content all the same.
+                Err(ObjectProblem::WrongKind(kind)) if is_tip => {
+                    if !other_tips.iter().any(|&(other, _)| other == id) {
+                        other_tips.push((id, kind));
+                    }
+                }
                 Err(problem) => problems.push(Problem {
                     id: Some(id),
                     context: Context::Commit,
@@ -89,6 +103,7 @@ impl Graph {
             parent_starts,
             parents,
             order: Vec::new(),
+            other_tips,
         };
         graph.break_loops(problems);
         graph
@@ -273,6 +288,224 @@ pub(crate) fn shallow_edge(repo: &gix::Repository) -> HashSet<ObjectId> {
     match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
         _ => HashSet::new(),
+    }
+}
+
+/// What a scan worked around and says so, without being a problem: everything was still
+/// scanned. The binary prints each on stderr.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// The repository has replace refs (`refs/replace/*`). They are not applied: each
+    /// commit is scanned with the tree and parents it was stored with, and each
+    /// replacement is scanned too, as the object its ref points at (a replacement commit
+    /// is a commit of history, a replacement blob or tree is content at the ref's name).
+    ReplaceRefs {
+        /// How many.
+        count: usize,
+        /// Replaced commits through which, applied, they would make history a loop (a
+        /// few are named, not all): the loop is never followed.
+        loops: Vec<ObjectId>,
+    },
+    /// The repository has an `info/grafts` file. It is not applied either: parents are the
+    /// ones stored, and the commits it names are scanned too.
+    Grafts {
+        /// How many grafts (lines) it holds.
+        count: usize,
+        /// Grafted commits through which, applied, it would make history a loop.
+        loops: Vec<ObjectId>,
+    },
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (count, loops) = match self {
+            Notice::ReplaceRefs { count, loops } => {
+                let s = if *count == 1 { "" } else { "s" };
+                write!(
+                    f,
+                    "{count} replace ref{s} (refs/replace/*) not applied: commits are scanned \
+                     with the parents they were stored with, and the replacements as well"
+                )?;
+                (*count, loops)
+            }
+            Notice::Grafts { count, loops } => {
+                let s = if *count == 1 { "" } else { "s" };
+                write!(
+                    f,
+                    "{count} graft{s} (info/grafts) not applied: commits are scanned with the \
+                     parents they were stored with, and the commits it names as well"
+                )?;
+                (*count, loops)
+            }
+        };
+        if let Some((first, rest)) = loops.split_first() {
+            let them = if count == 1 { "it" } else { "they" };
+            write!(
+                f,
+                "; applied, {them} would make history a loop (through commit {first}"
+            )?;
+            for id in rest {
+                write!(f, ", {id}")?;
+            }
+            f.write_str("): the loop is broken, never followed")?;
+        }
+        Ok(())
+    }
+}
+
+/// How many looped commits a notice names at most (hostile input can hold millions).
+const LOOPS_NAMED: usize = 8;
+
+/// `info/grafts` is read up to this size; what is beyond is not applied anyway.
+const GRAFTS_LIMIT: u64 = 16 << 20;
+
+/// What replace refs and grafts would do to history if they were applied (they are not).
+#[derive(Default)]
+pub(crate) struct Rewrites {
+    /// Replace refs: the object replaced, its replacement.
+    replaced: Vec<(ObjectId, ObjectId)>,
+    /// Grafts: a commit, and the parents the graft gives it.
+    grafts: Vec<(ObjectId, Vec<ObjectId>)>,
+}
+
+impl Rewrites {
+    /// Reads the replace refs and `info/grafts` of `repo`. What cannot be read or parsed
+    /// rewrites nothing: it is left out.
+    pub(crate) fn read(repo: &gix::Repository) -> Rewrites {
+        let mut rewrites = Rewrites::default();
+        if let Ok(platform) = repo.references() {
+            if let Ok(refs) = platform.prefixed("refs/replace/") {
+                for reference in refs.flatten() {
+                    let name = reference.name().as_bstr();
+                    let replaced = name
+                        .strip_prefix(b"refs/replace/")
+                        .and_then(|hex| ObjectId::from_hex(hex).ok());
+                    if let (Some(replaced), Some(by)) = (replaced, reference.target().try_id()) {
+                        rewrites.replaced.push((replaced, by.to_owned()));
+                    }
+                }
+            }
+        }
+        let path = repo.common_dir().join("info").join("grafts");
+        let mut text = Vec::new();
+        if let Ok(file) = std::fs::File::open(path) {
+            // Unreadable: nothing is grafted.
+            let _ = file.take(GRAFTS_LIMIT).read_to_end(&mut text);
+        }
+        for line in text.split(|&b| b == b'\n') {
+            if line.first() == Some(&b'#') {
+                continue;
+            }
+            let ids: Option<Vec<ObjectId>> = line
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|word| !word.is_empty())
+                .map(|word| ObjectId::from_hex(word).ok())
+                .collect();
+            if let Some((commit, parents)) = ids.as_deref().and_then(<[_]>::split_first) {
+                rewrites.grafts.push((*commit, parents.to_vec()));
+            }
+        }
+        rewrites
+    }
+
+    /// Commits only grafts reach, to be scanned as tips: those the object database has.
+    pub(crate) fn graft_tips(&self, repo: &gix::Repository) -> Vec<ObjectId> {
+        let mut tips: Vec<ObjectId> = self
+            .grafts
+            .iter()
+            .flat_map(|(commit, parents)| std::iter::once(commit).chain(parents))
+            .filter(|id| repo.has_object(id))
+            .copied()
+            .collect();
+        tips.sort();
+        tips.dedup();
+        tips
+    }
+
+    /// What to tell of them; with `graph`, which loops they would make.
+    pub(crate) fn notices(&self, graph: Option<&Graph>) -> Vec<Notice> {
+        let loops = graph.map(|graph| self.loops(graph)).unwrap_or_default();
+        let (mut replaced_loops, mut grafted_loops) = (Vec::new(), Vec::new());
+        for id in loops {
+            if self.grafts.iter().any(|(commit, _)| *commit == id) {
+                grafted_loops.push(id);
+            } else {
+                replaced_loops.push(id);
+            }
+        }
+        let mut notices = Vec::new();
+        if !self.replaced.is_empty() {
+            notices.push(Notice::ReplaceRefs {
+                count: self.replaced.len(),
+                loops: replaced_loops,
+            });
+        }
+        if !self.grafts.is_empty() {
+            notices.push(Notice::Grafts {
+                count: self.grafts.len(),
+                loops: grafted_loops,
+            });
+        }
+        notices
+    }
+
+    /// The rewritten commits that loops of history, rewritten, go through (a few).
+    fn loops(&self, graph: &Graph) -> Vec<ObjectId> {
+        if self.replaced.is_empty() && self.grafts.is_empty() {
+            return Vec::new();
+        }
+        let place: HashMap<ObjectId, u32> = graph
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i as u32))
+            .collect();
+        // Each rewritten commit's parents as git would see them: a replaced commit has its
+        // replacement's parents, a grafted one the graft's (grafts win). Parents the graph
+        // does not hold cannot lead back into it.
+        let mut rewritten: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (replaced, by) in &self.replaced {
+            if let (Some(&from), Some(&to)) = (place.get(replaced), place.get(by)) {
+                rewritten.insert(from, graph.parents(to).to_vec());
+            }
+        }
+        for (commit, parents) in &self.grafts {
+            if let Some(&at) = place.get(commit) {
+                let parents = parents.iter().filter_map(|p| place.get(p).copied());
+                rewritten.insert(at, parents.collect());
+            }
+        }
+        let mut named: Vec<ObjectId> = Vec::new();
+        let mut seen = 0;
+        parents_first(
+            &graph.starts(),
+            graph.len(),
+            |i| {
+                rewritten
+                    .get(&i)
+                    .map_or_else(|| graph.parents(i), Vec::as_slice)
+            },
+            |child, position, path| {
+                // Naming costs a look along the path: only for the first few loops.
+                if seen >= LOOPS_NAMED {
+                    return;
+                }
+                seen += 1;
+                let parents = rewritten
+                    .get(&child)
+                    .map_or_else(|| graph.parents(child), Vec::as_slice);
+                let parent = parents[position];
+                let from = path.iter().rposition(|&n| n == parent).unwrap_or(0);
+                if let Some(&commit) = path[from..].iter().find(|n| rewritten.contains_key(n)) {
+                    let id = graph.ids[commit as usize];
+                    if !named.contains(&id) {
+                        named.push(id);
+                    }
+                }
+            },
+        );
+        named
     }
 }
 

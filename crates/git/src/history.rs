@@ -2,6 +2,12 @@
 //! a detached HEAD), each read and scanned once, each attributed to the first commit in
 //! topological order that holds it.
 //!
+//! Commits are read as stored (replace refs and grafts are not applied, see
+//! [`crate::open`]); what replace refs point at is scanned as any ref's target is: a
+//! replacement commit as history, a replacement blob or tree as content at the ref's name
+//! (`refs/replace/<id>`, or `refs/replace/<id>:<path>` in a tree). Commits that only
+//! `info/grafts` names are scanned too.
+//!
 //! Two things happen at once: the walk (this thread) compares each commit's tree with its
 //! first parent's to find the blobs each commit introduces, while the packs' blobs are
 //! scanned on the other threads in the packs' own delta order ([`crate::pack`]). Then the
@@ -18,7 +24,7 @@ use gix::odb::Header;
 use gix::ObjectId;
 use keyhound_core::{Finding, Scanner};
 
-use crate::graph::Graph;
+use crate::graph::{Graph, Rewrites};
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::scan::{
@@ -36,8 +42,22 @@ pub fn history(
     options: &ScanOptions,
     all_objects: bool,
 ) -> Outcome {
+    // Objects as stored, whatever handle the caller passed.
+    let stored = crate::open::stored(repo);
+    let repo = &stored;
     let mut problems = Vec::new();
-    let tips = tips(repo, &mut problems);
+    let rewrites = Rewrites::read(repo);
+    let mut tips = tips(repo, &mut problems);
+    tips.extend(
+        rewrites
+            .graft_tips(repo)
+            .into_iter()
+            .map(|id| (id, "info/grafts".to_string())),
+    );
+    // Each tip once, named by the first of its names.
+    tips.sort();
+    tips.dedup_by_key(|(id, _)| *id);
+    let tip_ids: Vec<ObjectId> = tips.iter().map(|(id, _)| *id).collect();
     let objects = repo.objects.store_ref().path().to_owned();
     let hash = repo.object_hash();
     // The walk keeps this thread busy: the packs get the other threads asked for.
@@ -66,10 +86,11 @@ pub fn history(
             repo,
             packs: PackReader::new(packs, WALK_CACHE_BYTES),
         };
-        let graph = Graph::read(repo, &mut objects, &tips, &mut problems, cancel);
+        let graph = Graph::read(repo, &mut objects, &tip_ids, &mut problems, cancel);
         let introduced = Introduced::walk(
             &mut objects,
             &graph,
+            &tips,
             &mut problems,
             cancel,
             |so_far, new| {
@@ -92,6 +113,7 @@ pub fn history(
     problems.extend(packs.stopped.drain(..).map(Problem::thread_stopped));
     let mut outcome = Outcome {
         commits: graph.len() as u64,
+        notices: rewrites.notices(Some(&graph)),
         ..Outcome::default()
     };
     let mut unread = attribute(
@@ -134,10 +156,14 @@ pub fn history(
 /// introduced it and its path there.
 struct Introduction {
     id: ObjectId,
+    /// The commit's place in the graph, or [`NO_COMMIT`].
     commit: u32,
     path: u32,
     mode: EntryMode,
 }
+
+/// The commit of an entry that a ref to a blob or a tree reaches, not a commit.
+const NO_COMMIT: u32 = u32::MAX;
 
 /// What the walk found: every entry history introduces, in the order it met them.
 struct Introduced {
@@ -155,11 +181,16 @@ impl Introduced {
     /// the graph (a root, a shallow clone's edge) introduces everything it holds that is
     /// new.
     ///
-    /// After each commit, `walked` is given what was found so far and the place of the
-    /// first entry that commit introduced.
+    /// Then the tips that are not commits (`graph.other_tips`, named in `tips`) introduce
+    /// what is new in them, at no commit: a blob at the ref's name, a tree's entries at
+    /// `name:path`.
+    ///
+    /// After each commit (and each other tip), `walked` is given what was found so far
+    /// and the place of the first entry that commit introduced.
     fn walk(
         trees: &mut impl ReadObject,
         graph: &Graph,
+        tips: &[(ObjectId, String)],
         problems: &mut Vec<Problem>,
         cancel: &Cancel,
         mut walked: impl FnMut(&Introduced, usize),
@@ -182,8 +213,36 @@ impl Introduced {
             let new = graph.trees[commit as usize];
             let first = found.entries.len();
             tree::walk_changes(trees, old, new, problems, |leaf| {
-                found.meet(&mut path_ids, commit, leaf);
+                found.meet(&mut path_ids, commit, b"", leaf);
             });
+            walked(&found, first);
+        }
+        for &(id, kind) in &graph.other_tips {
+            if cancel.is_cancelled() {
+                break;
+            }
+            let name = tips
+                .binary_search_by_key(&id, |(tip, _)| *tip)
+                .map_or("(ref)", |at| tips[at].1.as_str());
+            let first = found.entries.len();
+            match kind {
+                "blob" => {
+                    let leaf = tree::Leaf {
+                        prefix: b"",
+                        name: name.as_bytes(),
+                        id,
+                        mode: gix::objs::tree::EntryKind::Blob.into(),
+                    };
+                    found.meet(&mut path_ids, NO_COMMIT, b"", &leaf);
+                }
+                "tree" => {
+                    let prefix = format!("{name}:");
+                    tree::walk_changes(trees, None, id, problems, |leaf| {
+                        found.meet(&mut path_ids, NO_COMMIT, prefix.as_bytes(), leaf);
+                    });
+                }
+                _ => {}
+            }
             walked(&found, first);
         }
         found
@@ -198,8 +257,15 @@ impl Introduced {
             .copied()
     }
 
-    /// Records `leaf`, met in `commit`, unless an earlier commit introduced it.
-    fn meet(&mut self, path_ids: &mut HashMap<Rc<[u8]>, u32>, commit: u32, leaf: &tree::Leaf<'_>) {
+    /// Records `leaf`, met in `commit` at `prefix` and its path, unless an earlier commit
+    /// introduced it.
+    fn meet(
+        &mut self,
+        path_ids: &mut HashMap<Rc<[u8]>, u32>,
+        commit: u32,
+        prefix: &[u8],
+        leaf: &tree::Leaf<'_>,
+    ) {
         if self.place(&leaf.id).is_some() {
             return;
         }
@@ -209,7 +275,10 @@ impl Introduced {
         self.seen.insert_unique(hash(&leaf.id), place, |&place| {
             hash(&entries[place as usize].id)
         });
-        let path = leaf.to_entry().path;
+        let mut path = leaf.to_entry().path;
+        if !prefix.is_empty() {
+            path.splice(0..0, prefix.iter().copied());
+        }
         let path = match path_ids.get(path.as_slice()) {
             Some(&path) => path,
             None => {
@@ -271,9 +340,10 @@ impl<'r> Authors<'r> {
         }
     }
 
-    /// Commit `i`'s id, author and date (the id alone if it cannot be read again).
-    fn of(&mut self, graph: &Graph, i: u32) -> Arc<CommitInfo> {
-        let id = graph.ids[i as usize];
+    /// Commit `i`'s id, author and date (the id alone if it cannot be read again); none
+    /// for [`NO_COMMIT`].
+    fn of(&mut self, graph: &Graph, i: u32) -> Option<Arc<CommitInfo>> {
+        let id = *graph.ids.get(i as usize)?;
         let (repo, buf) = (self.repo, &mut self.buf);
         self.read
             .entry(i)
@@ -289,6 +359,7 @@ impl<'r> Authors<'r> {
                 })
             })
             .clone()
+            .into()
     }
 }
 
@@ -323,7 +394,7 @@ fn attribute(
                 blob: entry.id,
                 mode: entry.mode,
                 path: path.to_vec(),
-                commit: Some(authors.of(graph, entry.commit)),
+                commit: authors.of(graph, entry.commit),
                 previous: Vec::new(),
             }),
             Coverage::Scanned(bytes) => {
@@ -331,7 +402,7 @@ fn attribute(
                 outcome.bytes += bytes;
                 if let Some(Report::Findings(content)) = packs.reports.remove(&entry.id) {
                     let commit = authors.of(graph, entry.commit);
-                    let (findings, suppressed) = content.located(&entry.id, path, Some(&commit));
+                    let (findings, suppressed) = content.located(&entry.id, path, commit.as_ref());
                     outcome.findings.extend(findings);
                     outcome.suppressed.extend(suppressed);
                 }
@@ -482,7 +553,7 @@ impl Stream<'_> {
                 finding,
                 path: path.to_vec(),
                 blob: entry.id,
-                commit: Some(commit.clone()),
+                commit: commit.clone(),
             });
         }
     }
@@ -509,8 +580,8 @@ impl Progress for Continued {
     }
 }
 
-/// Every ref's target (peeled), plus HEAD.
-fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
+/// Every ref's target (peeled), plus HEAD, each with the ref's name.
+fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<(ObjectId, String)> {
     let mut tips = Vec::new();
     match repo
         .references()
@@ -520,7 +591,7 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
             for reference in references {
                 match reference {
                     Ok(mut reference) => match reference.peel_to_id() {
-                        Ok(id) => tips.push(id.detach()),
+                        Ok(id) => tips.push((id.detach(), reference.name().as_bstr().to_string())),
                         Err(err) => problems.push(Problem {
                             id: None,
                             context: Context::Ref(reference.name().as_bstr().to_string()),
@@ -542,10 +613,8 @@ fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
         }),
     }
     if let Ok(head) = repo.head_id() {
-        tips.push(head.detach());
+        tips.push((head.detach(), "HEAD".to_string()));
     }
-    tips.sort();
-    tips.dedup();
     tips
 }
 
@@ -604,4 +673,41 @@ fn unreachable_loose_blobs(
         }
     }
     targets
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{commit, file, git, init, CREDENTIALS};
+    use crate::ScanOptions;
+    use keyhound_core::Scanner;
+
+    /// An embedder's handle, opened by gix itself, applies replace refs on every read: a
+    /// scan reads the objects as stored all the same, so a replace ref that grafts the
+    /// root onto the tip makes no loop (it used to grow memory until killed).
+    #[test]
+    fn a_handle_that_applies_replace_refs_reads_objects_as_stored() {
+        let dir = init();
+        let root = git(dir.path(), &["rev-parse", "HEAD"]).trim().to_string();
+        commit(dir.path(), &[file("credentials", CREDENTIALS)], "key");
+        commit(dir.path(), &[file("notes", "more\n")], "tip");
+        git(dir.path(), &["replace", "--graft", &root, "HEAD"]);
+        let repo = gix::open(dir.path()).expect("gix opens it");
+        let root_id = gix::ObjectId::from_hex(root.as_bytes()).expect("hex");
+        let parents = |repo: &gix::Repository| {
+            let commit = repo.find_commit(root_id).expect("a commit");
+            commit.parent_ids().count()
+        };
+        assert_eq!(parents(&repo), 1, "gix applies the replace ref");
+        let scanner = Scanner::default();
+        let options = ScanOptions::default();
+        let outcome = crate::history(&repo, &scanner, &options, false);
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        assert_eq!(outcome.commits, 4);
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!(outcome.findings[0].path, b"credentials");
+        let range = crate::range_not_remotes(&repo, "HEAD", &scanner, &options).expect("scans");
+        assert_eq!(range.commits, 3);
+        assert_eq!(range.findings.len(), 1);
+        assert_eq!(parents(&repo), 1, "the caller's handle is left as it was");
+    }
 }

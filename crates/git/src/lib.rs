@@ -68,6 +68,17 @@
 //! the repository and [`index_path`] reads `GIT_INDEX_FILE`, as git sets them for hooks.
 //! Nothing reads the environment otherwise.
 //!
+//! Objects are read as stored, whatever handle is passed to a scan: replace refs
+//! (`refs/replace/*`) and `info/grafts` are never applied (gix's own `open` applies
+//! replace refs; keyhound's scans do not). Either can make history a loop or hide content
+//! behind other content, so each commit is scanned with the parents it was stored with,
+//! and what replace refs point at is scanned as any ref's target is: a replacement commit
+//! as history, a replacement blob or tree at the ref's name (`refs/replace/<id>`,
+//! `refs/replace/<id>:<path>`); commits only `info/grafts` names are scanned too. A root
+//! commit is a root: in a range, every file it holds is added. A loop of stored parents
+//! (only a forged or corrupt object database holds one) is broken, never followed, and
+//! named as a problem.
+//!
 //! # Scans
 //!
 //! * [`history`]: every blob reachable from every ref (branches, tags, remotes, the stash,
@@ -139,6 +150,8 @@
 //! * `problems`: every object that could not be read ([`Problem`]: its id, the
 //!   [`Context`] that needed it, a path when it cost one, and the [`ObjectProblem`]);
 //!   a panic while scanning a blob (a bug) is a problem too, never a hang;
+//! * `notices` ([`Notice`]): what the scan worked around without missing anything
+//!   (replace refs, grafts, and the loops they would make if applied);
 //! * `cancelled`.
 //!
 //! A scan with problems, or cancelled, is incomplete ([`Outcome::is_complete`]), but it
@@ -183,6 +196,7 @@ mod testing;
 mod tree;
 
 pub use error::Cause;
+pub use graph::Notice;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
 /// gix's repository, which [`open`] returns and every scan takes: an embedder needs no

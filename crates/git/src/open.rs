@@ -5,6 +5,12 @@
 //! helpers are never consulted. On top of that the repository is opened with gix's
 //! isolated options: no system, global or environment configuration is read, and the
 //! environment names the repository (`GIT_DIR`) only when the caller asks for it.
+//!
+//! Objects are read as stored: replace refs (`refs/replace/*`) are not applied, whatever
+//! `core.useReplaceRefs` or `GIT_NO_REPLACE_OBJECTS` say, and `info/grafts` is never read
+//! as grafts. A replace ref or a graft can make history a loop, or hide content behind
+//! other content; keyhound scans what is stored and, besides, what the replace refs point
+//! at (they are refs like any other) and the commits grafts name.
 
 use std::path::{Path, PathBuf};
 
@@ -98,12 +104,24 @@ const PACK_CACHE_BYTES: usize = 8 << 20;
 /// through gix, its walk ran twice as fast with this one, in about the same memory.
 /// (History now reads packs itself, see `pack.rs`; ranges, the index and loose objects
 /// are read through gix.)
+///
+/// Every handle keyhound makes passes here, so it also makes the handle read objects as
+/// stored: gix otherwise applies replace refs on every read.
 pub(crate) fn bound_caches(repo: &mut gix::Repository) {
+    repo.objects.ignore_replacements = true;
     repo.objects.set_pack_cache(|| {
         Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
             PACK_CACHE_BYTES,
         ))
     });
+}
+
+/// A handle on `repo` that reads objects as stored, whatever handle an embedder passed
+/// (gix's own `open` applies replace refs).
+pub(crate) fn stored(repo: &gix::Repository) -> gix::Repository {
+    let mut repo = repo.clone();
+    bound_caches(&mut repo);
+    repo
 }
 
 fn isolated() -> gix::open::Options {

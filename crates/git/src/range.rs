@@ -1,5 +1,9 @@
 //! `git range BASE..HEAD`: what the commits of a pull request add, commit by commit,
 //! including commits that arrive through a merge's second parent.
+//!
+//! Commits are read as stored (replace refs and grafts are not applied, see
+//! [`crate::open`]): a root commit in the range, one stored without parents, adds every
+//! file it holds, whatever a replace ref or a graft would give it as parents.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,7 +12,7 @@ use gix::ObjectId;
 use keyhound_core::Scanner;
 
 use crate::error::Cause;
-use crate::graph::{commits_from, shallow_edge};
+use crate::graph::{commits_from, shallow_edge, Rewrites};
 use crate::object::commit;
 use crate::scan::{scan_targets, Outcome, ScanOptions, Target};
 use crate::tree::{self, Context, Problem};
@@ -66,6 +70,9 @@ pub fn range(
     scanner: &Scanner,
     options: &ScanOptions,
 ) -> Result<Outcome, RangeError> {
+    // Objects as stored, whatever handle the caller passed.
+    let stored = crate::open::stored(repo);
+    let repo = &stored;
     let (base_spec, head_spec) = spec
         .split_once("..")
         .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
@@ -98,6 +105,8 @@ pub fn range_not_remotes(
     scanner: &Scanner,
     options: &ScanOptions,
 ) -> Result<Outcome, RangeError> {
+    let stored = crate::open::stored(repo);
+    let repo = &stored;
     let head = resolve(repo, RangeEnd::Head, head_spec)?;
     let mut bases = Vec::new();
     if let Ok(platform) = repo.references() {
@@ -139,7 +148,10 @@ fn scan_new_commits(
     scanner: &Scanner,
     options: &ScanOptions,
 ) -> Result<Outcome, RangeError> {
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        notices: Rewrites::read(repo).notices(None),
+        ..Outcome::default()
+    };
     let mut buf = Vec::new();
     let cancel = &options.cancel;
     let excluded: HashSet<ObjectId> = commits_from(repo, bases, &mut Vec::new(), cancel)

@@ -97,6 +97,8 @@ pub struct Outcome {
     pub not_scanned: Vec<NotScanned>,
     /// Objects that could not be read: the scan is incomplete when this is not empty.
     pub problems: Vec<Problem>,
+    /// What the scan worked around (replace refs, grafts): said, but not a problem.
+    pub notices: Vec<crate::Notice>,
     /// The scan was cancelled ([`ScanOptions::cancel`]) and stopped before the end: what
     /// it found until then is here, and the scan is incomplete.
     pub cancelled: bool,
