@@ -1,7 +1,7 @@
 //! [`RuleSet`]: the compiled rules plus the one Aho-Corasick automaton over all of their
 //! anchors, built once and shared by every scanning thread.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -104,6 +104,36 @@ impl RuleSet {
     }
 }
 
+/// For each literal, the other literals it is a prefix of, or that are its prefix (equal
+/// ones included), in increasing order. Each literal looks its own prefixes up in a map,
+/// so the cost follows the literals' total length, not the square of their number.
+fn prefix_relations(literals: &[&[u8]]) -> Vec<Vec<usize>> {
+    let mut by_bytes: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, literal) in literals.iter().enumerate() {
+        by_bytes.entry(literal).or_default().push(i);
+    }
+    let mut related: Vec<Vec<usize>> = vec![Vec::new(); literals.len()];
+    for (i, literal) in literals.iter().enumerate() {
+        for len in 1..=literal.len() {
+            let Some(shorter) = by_bytes.get(&literal[..len]) else {
+                continue;
+            };
+            for &j in shorter.iter().filter(|&&j| j != i) {
+                related[i].push(j);
+                // An equal literal finds this one itself; a shorter one is told here.
+                if len < literal.len() {
+                    related[j].push(i);
+                }
+            }
+        }
+    }
+    for list in &mut related {
+        list.sort_unstable();
+        list.dedup();
+    }
+    related
+}
+
 /// What an automaton pattern stands for.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Anchor {
@@ -179,6 +209,9 @@ impl RuleSetBuilder {
         );
 
         let mut rules: Vec<Rule> = Vec::new();
+        // Ids seen so far: a set, so checking each new rule costs the same however many
+        // came before it.
+        let mut ids: HashSet<String> = HashSet::new();
         let mut pairing = None;
         for (source, text, lenient) in sources {
             let file = if lenient {
@@ -187,7 +220,7 @@ impl RuleSetBuilder {
                 rule::parse_file(source, text)?
             };
             for spec in &file.rules {
-                if rules.iter().any(|rule| *rule.id == *spec.id) {
+                if !ids.insert(spec.id.clone()) {
                     return Err(
                         Error::rule(source, &spec.id, "duplicate rule id").at_rule_line(text)
                     );
@@ -195,7 +228,7 @@ impl RuleSetBuilder {
                 rules.push(rule::compile_rule(source, spec).map_err(|e| e.at_rule_line(text))?);
             }
             if let Some(spec) = &file.pairing {
-                if rules.iter().any(|rule| *rule.id == *spec.rule_id) {
+                if ids.contains(&spec.rule_id) {
                     return Err(Error::rule(
                         source,
                         &spec.rule_id,
@@ -212,13 +245,11 @@ impl RuleSetBuilder {
                 pairing = Some(rule::compile_pairing(source, spec)?);
             }
         }
-        for id in &self.disabled {
-            let before = rules.len();
-            rules.retain(|rule| *rule.id != **id);
-            if rules.len() == before {
-                return Err(Error::rule("disable", id, "no such rule"));
-            }
+        if let Some(unknown) = self.disabled.iter().find(|id| !ids.contains(*id)) {
+            return Err(Error::rule("disable", unknown, "no such rule"));
         }
+        let disabled: HashSet<&str> = self.disabled.iter().map(String::as_str).collect();
+        rules.retain(|rule| !disabled.contains(&*rule.id));
 
         let mut literals: Vec<&[u8]> = Vec::new();
         let mut anchor_rule = Vec::new();
@@ -233,6 +264,7 @@ impl RuleSetBuilder {
         // Key ids wrapped in base64 or UTF-16LE are found by the prefixes spelled that way
         // (4 bytes and longer: shorter ones spell too little to be worth a hit).
         let mut encoded_anchors: Vec<(Wrapping, Vec<u8>)> = Vec::new();
+        let mut spelled: HashSet<Vec<u8>> = HashSet::new();
         for wrapping in [Wrapping::Base64, Wrapping::Utf16Le] {
             let prefixes = rules
                 .iter()
@@ -240,7 +272,7 @@ impl RuleSetBuilder {
                 .flat_map(|rule| rule.anchors.iter().filter(|a| a.len() >= 4));
             for prefix in prefixes {
                 for spelling in wrapping.spellings(prefix.as_bytes()) {
-                    if !encoded_anchors.iter().any(|(_, s)| *s == spelling) {
+                    if spelled.insert(spelling.clone()) {
                         encoded_anchors.push((wrapping, spelling));
                     }
                 }
@@ -260,17 +292,7 @@ impl RuleSetBuilder {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&literals)
             .map_err(|err| Error::rule("anchors", "*", err.to_string()))?;
-        let prefix_related = literals
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                (0..literals.len())
-                    .filter(|&j| {
-                        j != i && (literals[j].starts_with(a) || a.starts_with(literals[j]))
-                    })
-                    .collect()
-            })
-            .collect();
+        let prefix_related = prefix_relations(&literals);
         Ok(RuleSet {
             rules,
             pairing,
