@@ -14,6 +14,7 @@ mod hooks;
 mod hostile_git;
 mod hostile_output;
 mod hostile_rules;
+mod linear;
 mod sarif;
 mod scan;
 mod stub;
