@@ -98,13 +98,13 @@ pub use allow::{inline_allowance, Allowance, InlineAllowances};
 pub use canary::canary_service;
 pub use cancel::Cancel;
 pub use check::{check_examples, ExampleFailure};
-pub use error::{Error, ErrorKind};
+pub use error::{redact, Error, ErrorKind, REDACT_RUN};
 pub use finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span};
-pub use rule::{Pairing, Rule};
+pub use rule::{Pairing, Rule, MAX_WINDOW};
 pub use ruleset::{RuleSet, RuleSetBuilder};
-pub use scanner::{Scanner, Scratch};
+pub use scanner::{Ended, Scanner, Scratch, DEFAULT_MAX_FINDINGS};
 pub use serial::Shown;
-pub use stream::Window;
+pub use stream::{Streamed, Window};
 pub use verification::{Verification, VerificationCounts, Verifications};
 
 #[cfg(test)]

@@ -22,6 +22,33 @@ use crate::validate::Verdict;
 #[derive(Clone, Debug)]
 pub struct Scanner {
     rules: Arc<RuleSet>,
+    max_findings: usize,
+}
+
+/// How many findings one input may hold by default before its scan stops
+/// ([`Scanner::max_findings`]): far more than any real file holds, few enough to keep a
+/// report's memory bounded when a rule matches everywhere.
+pub const DEFAULT_MAX_FINDINGS: usize = 1 << 20;
+
+/// How a scan of one input ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ended {
+    /// Every byte was scanned.
+    Complete,
+    /// The callback returned `ControlFlow::Break`.
+    Stopped,
+    /// The input held more findings than [`Scanner::max_findings`] (or more candidate
+    /// matches than three times that): the scan stopped there, and the rest of the input
+    /// was not scanned.
+    TooManyFindings,
+}
+
+impl Ended {
+    /// Whether the whole input was scanned.
+    pub fn is_complete(self) -> bool {
+        self == Ended::Complete
+    }
 }
 
 impl Default for Scanner {
@@ -37,6 +64,10 @@ pub struct Scratch {
     decoded: Vec<u8>,
     offsets: Vec<usize>,
     raws: Vec<RawMatch>,
+    /// For each rule, where its last confirmed value ends: its next match starts there.
+    busy_until: Vec<usize>,
+    /// More candidate matches than the budget allows were seen in the last text.
+    over_budget: bool,
     encoded_hits: Vec<(Wrapping, usize)>,
     wrapped: Decoded,
     regions: Vec<(Wrapping, Span)>,
@@ -66,7 +97,21 @@ impl Scanner {
     pub fn new(rules: RuleSet) -> Scanner {
         Scanner {
             rules: Arc::new(rules),
+            max_findings: DEFAULT_MAX_FINDINGS,
         }
+    }
+
+    /// The same scanner, stopping each input's scan after `max` findings
+    /// ([`Ended::TooManyFindings`]); at least 1.
+    pub fn with_max_findings(mut self, max: usize) -> Scanner {
+        self.max_findings = max.max(1);
+        self
+    }
+
+    /// The most findings one input may hold before its scan stops
+    /// ([`DEFAULT_MAX_FINDINGS`] unless set with [`Scanner::with_max_findings`]).
+    pub fn max_findings(&self) -> usize {
+        self.max_findings
     }
 
     /// The rules in use.
@@ -74,7 +119,9 @@ impl Scanner {
         &self.rules
     }
 
-    /// Scans `input` and returns its findings in input order.
+    /// Scans `input` and returns its findings in input order (at most
+    /// [`Scanner::max_findings`]: use [`Scanner::scan_with`] to learn whether there were
+    /// more).
     pub fn scan(&self, input: &[u8]) -> Vec<Finding> {
         let mut findings = Vec::new();
         self.scan_with(input, &mut Scratch::new(), |finding| {
@@ -85,12 +132,13 @@ impl Scanner {
     }
 
     /// Scans `input`, handing each finding to `on_finding` in input order until it returns
-    /// `ControlFlow::Break`. `scratch` is reused across calls.
-    pub fn scan_with<F>(&self, input: &[u8], scratch: &mut Scratch, on_finding: F)
+    /// `ControlFlow::Break` or [`Scanner::max_findings`] have been handed over and there is
+    /// one more; says which. `scratch` is reused across calls.
+    pub fn scan_with<F>(&self, input: &[u8], scratch: &mut Scratch, on_finding: F) -> Ended
     where
         F: FnMut(Finding) -> ControlFlow<()>,
     {
-        self.run(input, scratch, Candidates::Prefilter, on_finding);
+        self.run(input, scratch, Candidates::Prefilter, on_finding)
     }
 
     /// The slow reference: every byte position is tried as a candidate for every rule, no
@@ -110,26 +158,41 @@ impl Scanner {
         findings
     }
 
-    fn run<F>(&self, input: &[u8], scratch: &mut Scratch, candidates: Candidates, mut on_finding: F)
+    fn run<F>(
+        &self,
+        input: &[u8],
+        scratch: &mut Scratch,
+        candidates: Candidates,
+        mut on_finding: F,
+    ) -> Ended
     where
         F: FnMut(Finding) -> ControlFlow<()>,
     {
         let (views, count) = views(input);
+        let mut handed = 0usize;
+        let mut budgeted = |finding: Finding| {
+            if handed == self.max_findings {
+                return ControlFlow::Break(Ended::TooManyFindings);
+            }
+            handed += 1;
+            match on_finding(finding) {
+                ControlFlow::Continue(()) => ControlFlow::Continue(()),
+                ControlFlow::Break(()) => ControlFlow::Break(Ended::Stopped),
+            }
+        };
         for &(encoding, text_start) in &views[..count] {
-            if self
-                .run_view(
-                    input,
-                    encoding,
-                    text_start,
-                    scratch,
-                    candidates,
-                    &mut on_finding,
-                )
-                .is_break()
-            {
-                return;
+            if let ControlFlow::Break(ended) = self.run_view(
+                input,
+                encoding,
+                text_start,
+                scratch,
+                candidates,
+                &mut budgeted,
+            ) {
+                return ended;
             }
         }
+        Ended::Complete
     }
 
     /// Scans one reading of the input, then the base64 strings where a base64-spelled
@@ -142,9 +205,9 @@ impl Scanner {
         scratch: &mut Scratch,
         candidates: Candidates,
         on_finding: &mut F,
-    ) -> ControlFlow<()>
+    ) -> ControlFlow<Ended>
     where
-        F: FnMut(Finding) -> ControlFlow<()>,
+        F: FnMut(Finding) -> ControlFlow<Ended>,
     {
         let mut decoded = std::mem::take(&mut scratch.decoded);
         let text: &[u8] = match encoding {
@@ -170,6 +233,7 @@ impl Scanner {
         };
 
         self.collect_raw_matches(text, binary, candidates, scratch);
+        let mut over_budget = scratch.over_budget;
         let mut findings = Vec::new();
         if !scratch.raws.is_empty() {
             let pairs = pair_up(
@@ -181,13 +245,17 @@ impl Scanner {
             );
             findings = self.assemble(text, &origin, &pairs, scratch, &|span| span, &|_| true);
         }
-        if !scratch.encoded_hits.is_empty() {
+        if !scratch.encoded_hits.is_empty() && !over_budget {
             findings.extend(self.scan_wrapped(text, &origin, candidates, scratch));
+            over_budget |= scratch.over_budget;
             findings.sort_by_key(|f| f.span.start);
         }
         scratch.decoded = decoded;
         for finding in findings {
             on_finding(finding)?;
+        }
+        if over_budget {
+            return ControlFlow::Break(Ended::TooManyFindings);
         }
         ControlFlow::Continue(())
     }
@@ -246,6 +314,7 @@ impl Scanner {
         scratch.encoded_hits = hits;
         let mut b64 = std::mem::take(&mut scratch.wrapped);
         let mut findings = Vec::new();
+        let mut over_budget = false;
         for &(wrapping, region) in &regions {
             if !b64.build(wrapping, text, region) {
                 continue;
@@ -257,6 +326,7 @@ impl Scanner {
             // UTF-16 strings in a binary are packed like any other literals.
             let binary = wrapping == Wrapping::Utf16Le;
             self.collect_raw_matches(&b64.text, binary, candidates, scratch);
+            over_budget |= scratch.over_budget;
             if scratch.raws.is_empty() {
                 continue;
             }
@@ -274,11 +344,18 @@ impl Scanner {
         scratch.encoded_hits.clear();
         scratch.wrapped = b64;
         scratch.regions = regions;
+        scratch.over_budget = over_budget;
         findings
     }
 
     /// Confirms every candidate position into `scratch.raws`, deduplicated by value span;
     /// notes base64-spelled key-id prefixes in `scratch.encoded_hits`.
+    ///
+    /// A rule's matches do not overlap: after a value is confirmed, the rule is not tried
+    /// again before the value's end (a pattern that matches at every byte of a long run
+    /// gives one match per run, not one per byte). Past three times
+    /// [`Scanner::max_findings`] matches, collecting stops and `scratch.over_budget` says
+    /// so: no input can make the matches outgrow the budget.
     fn collect_raw_matches(
         &self,
         text: &[u8],
@@ -293,11 +370,18 @@ impl Scanner {
         let mut raws = std::mem::take(&mut scratch.raws);
         raws.clear();
         scratch.encoded_hits.clear();
+        scratch.busy_until.clear();
+        scratch.busy_until.resize(rules.rules().len(), 0);
+        let limit = self.max_findings.saturating_mul(3);
         let mut try_at = |rule_index: usize, pos: usize, raws: &mut Vec<RawMatch>| {
+            if pos < scratch.busy_until[rule_index] || raws.len() > limit {
+                return;
+            }
             let rule = rules.rule_at(rule_index);
             let locs =
                 scratch.captures[rule_index].get_or_insert_with(|| rule.regex.capture_locations());
             if let Some(raw) = confirm(rule_index, rule, text, pos, binary, locs) {
+                scratch.busy_until[rule_index] = raw.span.end;
                 raws.push(raw);
             }
         };
@@ -315,6 +399,9 @@ impl Scanner {
                             Anchor::Rule(rule_index) => try_at(rule_index, at, &mut raws),
                             Anchor::Wrapped(wrapping) => scratch.encoded_hits.push((wrapping, at)),
                         }
+                    }
+                    if raws.len() > limit {
+                        break;
                     }
                     // Resume one byte on, so anchors overlapping this one are found too.
                     input.set_start(at + 1);
@@ -335,6 +422,7 @@ impl Scanner {
                 }
             }
         }
+        scratch.over_budget = raws.len() > limit;
         // Two anchors can confirm the same value; keep one, with the best evidence.
         raws.sort_by(|a, b| (a.span, a.kind, b.evidence).cmp(&(b.span, b.kind, a.evidence)));
         raws.dedup_by(|later, earlier| later.span == earlier.span && later.kind == earlier.kind);

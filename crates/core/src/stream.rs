@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use crate::allow::{Allowance, InlineAllowances};
 use crate::finding::{Finding, Span};
 use crate::location::characters;
-use crate::scanner::{Scanner, Scratch};
+use crate::scanner::{Ended, Scanner, Scratch};
 
 /// Bytes each window owns by default.
 pub const DEFAULT_WINDOW: usize = 8 << 20;
@@ -47,6 +47,15 @@ fn shift_back(span: Span, offset: usize) -> Span {
         span.start.saturating_sub(offset),
         span.end.saturating_sub(offset),
     )
+}
+
+/// What [`Scanner::stream`] read and how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Streamed {
+    /// Bytes read from the reader.
+    pub bytes: u64,
+    /// Whether every byte was scanned, and if not why not.
+    pub ended: Ended,
 }
 
 /// Where the window starts within the whole input, for translating window-local findings.
@@ -102,7 +111,9 @@ impl Scanner {
     /// Scans everything `reader` yields, in windows of a few megabytes: memory stays
     /// bounded whatever the input's size. Findings come in input order, with whole-input
     /// offsets, lines and columns, each with the [`Window`] it was found in. `buffer` is
-    /// reused across calls. Returns the number of bytes read.
+    /// reused across calls. Returns the number of bytes read. Like [`Scanner::scan_with`],
+    /// it stops after [`Scanner::max_findings`] findings if there are more:
+    /// [`Scanner::stream`] says whether it did.
     pub fn scan_reader<R, F>(
         &self,
         reader: R,
@@ -114,7 +125,25 @@ impl Scanner {
         R: Read,
         F: FnMut(Finding, &Window<'_>) -> ControlFlow<()>,
     {
-        self.scan_reader_in_windows(reader, DEFAULT_WINDOW, scratch, buffer, on_finding)
+        self.stream(reader, scratch, buffer, on_finding)
+            .map(|streamed| streamed.bytes)
+    }
+
+    /// [`Scanner::scan_reader`], also saying how the scan ended: whether every byte was
+    /// scanned, or the callback stopped it, or the input held more than
+    /// [`Scanner::max_findings`] findings.
+    pub fn stream<R, F>(
+        &self,
+        reader: R,
+        scratch: &mut Scratch,
+        buffer: &mut Vec<u8>,
+        on_finding: F,
+    ) -> std::io::Result<Streamed>
+    where
+        R: Read,
+        F: FnMut(Finding, &Window<'_>) -> ControlFlow<()>,
+    {
+        self.stream_in_windows(reader, DEFAULT_WINDOW, scratch, buffer, on_finding)
     }
 
     /// [`Scanner::scan_reader`] with windows owning `window` bytes each (rounded up to an
@@ -122,12 +151,30 @@ impl Scanner {
     #[doc(hidden)]
     pub fn scan_reader_in_windows<R, F>(
         &self,
+        reader: R,
+        window: usize,
+        scratch: &mut Scratch,
+        buffer: &mut Vec<u8>,
+        on_finding: F,
+    ) -> std::io::Result<u64>
+    where
+        R: Read,
+        F: FnMut(Finding, &Window<'_>) -> ControlFlow<()>,
+    {
+        self.stream_in_windows(reader, window, scratch, buffer, on_finding)
+            .map(|streamed| streamed.bytes)
+    }
+
+    /// [`Scanner::stream`] in windows owning `window` bytes each, for tests.
+    #[doc(hidden)]
+    pub fn stream_in_windows<R, F>(
+        &self,
         mut reader: R,
         window: usize,
         scratch: &mut Scratch,
         buffer: &mut Vec<u8>,
         mut on_finding: F,
-    ) -> std::io::Result<u64>
+    ) -> std::io::Result<Streamed>
     where
         R: Read,
         F: FnMut(Finding, &Window<'_>) -> ControlFlow<()>,
@@ -138,6 +185,8 @@ impl Scanner {
         // Input offset of the first byte the current window owns.
         let mut owned_from = 0usize;
         let mut read = 0u64;
+        // Findings handed over so far: the budget is the whole input's, not a window's.
+        let mut handed = 0usize;
         loop {
             let wanted = owned_from - origin.offset + window + MARGIN;
             let at_end = fill(&mut reader, buffer, wanted, &mut read)?;
@@ -150,18 +199,34 @@ impl Scanner {
                 offset: origin.offset,
                 allowances: RefCell::new(InlineAllowances::new(buffer)),
             };
-            let mut stopped = false;
-            self.scan_with(buffer, scratch, |mut finding| {
+            let mut ended = None;
+            let scanned = self.scan_with(buffer, scratch, |mut finding| {
                 if !owned.contains(&finding.span.start) {
                     return ControlFlow::Continue(());
                 }
+                if handed == self.max_findings() {
+                    ended = Some(Ended::TooManyFindings);
+                    return ControlFlow::Break(());
+                }
+                handed += 1;
                 origin.place(&mut finding);
                 let flow = on_finding(finding, &view);
-                stopped = flow.is_break();
+                if flow.is_break() {
+                    ended = Some(Ended::Stopped);
+                }
                 flow
             });
-            if at_end || stopped {
-                return Ok(read);
+            // A window over the budget (its margins' findings count too: they are the
+            // input's, owned by the next window) is an input over it.
+            let ended = ended.or((scanned == Ended::TooManyFindings).then_some(scanned));
+            if let Some(ended) = ended {
+                return Ok(Streamed { bytes: read, ended });
+            }
+            if at_end {
+                return Ok(Streamed {
+                    bytes: read,
+                    ended: Ended::Complete,
+                });
             }
             owned_from += window;
             let keep_from = owned_from - MARGIN.min(owned_from) - origin.offset;

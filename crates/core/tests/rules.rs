@@ -103,7 +103,7 @@ fn the_lint_rejects_bad_rules_naming_file_and_rule() {
                 r"(?P<secret>MYK[0-9]{8})",
                 r#"["12345678"]"#,
             )],
-            "custom0.toml:2: rule my-key: positive example \"12345678\" contains none of the anchors",
+            "custom0.toml:2: rule my-key: positive example 1 of 1 contains none of the anchors",
         ),
         (
             vec![rule_file(

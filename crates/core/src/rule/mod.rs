@@ -19,6 +19,11 @@ pub(crate) const BUILTIN: &[(&str, &str)] =
 const REGEX_SIZE_LIMIT: usize = 4 << 20;
 const REGEX_NEST_LIMIT: u32 = 64;
 
+/// The most bytes a rule's pattern may read after an anchor hit. Each hit costs up to this
+/// much regex work, so it bounds the cost of a rule that hits often; the built-in rules
+/// need at most 2400 (a session token with its name).
+pub const MAX_WINDOW: usize = 4096;
+
 /// How strongly an assignment's name says "this is an AWS secret".
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameEvidence {
@@ -80,6 +85,10 @@ impl Rule {
     /// The prefilter literals.
     pub fn anchors(&self) -> &[String] {
         &self.anchors
+    }
+    /// The most bytes the pattern reads after an anchor hit (at most [`MAX_WINDOW`]).
+    pub fn window(&self) -> usize {
+        self.window
     }
     /// The confirmation regex as written.
     pub fn pattern(&self) -> &str {
@@ -148,13 +157,18 @@ impl Pairing {
     }
 }
 
+/// The 1-based line of byte `offset` of `text` (counted in bytes: no slicing, so an
+/// offset inside a character cannot panic).
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    1 + memchr::memchr_iter(b'\n', before).count()
+}
+
 /// Parses a rule file's text. Errors carry the 1-based line of the problem.
 pub(crate) fn parse_file(source: &str, text: &str) -> Result<RuleFile, Error> {
     toml::from_str::<RuleFile>(text).map_err(|err| {
-        let line = err
-            .span()
-            .map(|span| 1 + text[..span.start].matches('\n').count());
-        Error::parse(source, line, err.message().to_string())
+        let line = err.span().map(|span| line_of(text, span.start));
+        Error::parse(source, line, err.message())
     })
 }
 
@@ -171,10 +185,8 @@ pub(crate) fn parse_config_rules(source: &str, text: &str) -> Result<RuleFile, E
             pairing: None,
         })
         .map_err(|err| {
-            let line = err
-                .span()
-                .map(|span| 1 + text[..span.start].matches('\n').count());
-            Error::parse(source, line, err.message().to_string())
+            let line = err.span().map(|span| line_of(text, span.start));
+            Error::parse(source, line, err.message())
         })
 }
 
@@ -214,8 +226,12 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
             "every rule needs anchors, each at least 3 bytes long".into(),
         ));
     }
-    if spec.window == 0 || spec.window > 1 << 16 {
-        return Err(fail(format!("window {} is outside 1..=65536", spec.window)));
+    if spec.window == 0 || spec.window > MAX_WINDOW {
+        return Err(fail(format!(
+            "window {} is outside 1..={MAX_WINDOW} (the most a pattern may read after each \
+             anchor hit)",
+            spec.window
+        )));
     }
     let regex = RegexBuilder::new(&format!(r"\A(?:{})", spec.pattern))
         .unicode(false)
@@ -223,7 +239,8 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .nest_limit(REGEX_NEST_LIMIT)
         .build()
-        .map_err(|err| fail(format!("pattern does not compile: {err}")))?;
+        .map_err(|err| fail(format!("pattern does not compile: {}", regex_problem(&err))))?;
+    lint_pattern(&spec.pattern).map_err(|why| fail(why.to_string()))?;
     let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
     let secret_group =
         group("secret").ok_or_else(|| fail("pattern has no (?P<secret>…) capture group".into()))?;
@@ -231,14 +248,17 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
     if spec.examples.is_empty() {
         return Err(fail("rule has no positive examples".into()));
     }
-    if let Some(example) = spec.examples.iter().find(|example| {
+    if let Some(position) = spec.examples.iter().position(|example| {
         !spec
             .anchors
             .iter()
             .any(|anchor| example.contains(anchor.as_str()))
     }) {
+        // Named by its place in the list: an example is a secret-shaped value.
         return Err(fail(format!(
-            "positive example {example:?} contains none of the anchors"
+            "positive example {} of {} contains none of the anchors",
+            position + 1,
+            spec.examples.len()
         )));
     }
     let validators = Validators::compile(&spec.validate).map_err(fail)?;
@@ -264,6 +284,80 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
         examples: spec.examples.clone(),
         negative_examples: spec.negative_examples.clone(),
     })
+}
+
+/// What the regex crate says is wrong with a pattern, without the pattern: its message
+/// quotes the pattern, and a pattern may hold a secret (`AKIA…` pasted by mistake).
+fn regex_problem(err: &regex::Error) -> String {
+    match err {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|line| line.trim().strip_prefix("error:"))
+            .map_or_else(
+                || "invalid syntax".to_string(),
+                |why| why.trim().to_string(),
+            ),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the compiled pattern is over the size limit of {limit} bytes")
+        }
+        _ => "invalid pattern".to_string(),
+    }
+}
+
+/// Refuses patterns whose matches are decided by where the window is cut rather than by
+/// the text: a pattern runs over at most `window` bytes after each anchor hit, and the
+/// regex sees the window's last byte as the end of its haystack.
+///
+/// * A pattern (or its `secret` group) that can match the empty string matches at every
+///   hit with nothing to report.
+/// * `\z`, and `$` outside multi-line mode, match only at the end of the haystack: in a
+///   window that is wherever the window ends, not the end of the text.
+/// * A pattern whose every match must end at `(?m)$` ends at the window's end as surely
+///   as at a line's end (`aaa(a+)+(?m)$` gives a finding at every byte of a long line).
+fn lint_pattern(pattern: &str) -> Result<(), &'static str> {
+    use regex_syntax::hir::{Hir, HirKind, Look};
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .parse(pattern)
+        .map_err(|_| "pattern does not parse")?;
+    let props = hir.properties();
+    match props.minimum_len() {
+        None => return Err("pattern can never match"),
+        Some(0) => return Err("pattern can match the empty string"),
+        Some(_) => {}
+    }
+    if props.look_set().contains(Look::End) {
+        return Err(
+            "pattern uses `$` or `\\z`, which match wherever the window after an \
+             anchor hit ends, not where the text ends",
+        );
+    }
+    let suffix = props.look_set_suffix();
+    if suffix.contains(Look::EndLF) || suffix.contains(Look::EndCRLF) {
+        return Err(
+            "every match of the pattern ends at `$`, which also matches wherever the \
+             window after an anchor hit ends",
+        );
+    }
+    fn secret(hir: &Hir) -> Option<&Hir> {
+        match hir.kind() {
+            HirKind::Capture(capture) if capture.name.as_deref() == Some("secret") => {
+                Some(&capture.sub)
+            }
+            HirKind::Capture(capture) => secret(&capture.sub),
+            HirKind::Repetition(repetition) => secret(&repetition.sub),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().find_map(secret),
+            _ => None,
+        }
+    }
+    if secret(&hir).is_some_and(|sub| sub.properties().minimum_len() == Some(0)) {
+        return Err("the secret group can match the empty string");
+    }
+    Ok(())
 }
 
 /// Compiles the pairing table.
