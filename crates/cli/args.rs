@@ -10,7 +10,8 @@ Exit codes:
   0  clean: no findings (AWS documentation example keys do not count)
   1  findings
   2  usage or configuration error
-  3  incomplete: an input could not be read (wins over 1; the report still lists findings)";
+  3  incomplete: an input could not be read, or held more findings than one input may
+     (1,048,576; the rest of it is not scanned) (wins over 1; the report still lists findings)";
 
 /// keyhound finds AWS credentials embedded in code, configuration, scripts and binaries,
 /// so that workloads use IAM roles instead (CIS AWS Foundations Benchmark 1.18).

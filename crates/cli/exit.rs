@@ -9,7 +9,8 @@ pub enum ExitCode {
     Findings = 1,
     /// Usage or configuration error.
     Usage = 2,
-    /// An input could not be read; wins over `Findings`.
+    /// An input could not be read, or was not completely scanned (more findings than one
+    /// input may hold); wins over `Findings`.
     Incomplete = 3,
 }
 

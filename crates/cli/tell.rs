@@ -4,7 +4,8 @@
 use keyhound_input::Event;
 use keyhound_report::display_path;
 
-/// Names a skipped or unreadable input, or a warning, as it happens.
+/// Names a skipped, unreadable or not completely scanned input, a file that grew while
+/// it was read, or a warning, as it happens.
 pub fn tell_walk(event: &Event) {
     match event {
         Event::TooLarge { path, bytes } => eprintln!(
@@ -22,7 +23,24 @@ pub fn tell_walk(event: &Event) {
             "keyhound: {}: skipped, not a regular file",
             display_path(path)
         ),
-        Event::Scanned { .. } | Event::Counted { .. } => {}
+        Event::Scanned {
+            source,
+            bytes,
+            stopped,
+            grew,
+            ..
+        } => {
+            if let Some(reason) = stopped {
+                eprintln!("keyhound: {}: {reason}", source.display());
+            }
+            if *grew {
+                eprintln!(
+                    "keyhound: {}: grew while being read; scanned the first {bytes} bytes",
+                    source.display()
+                );
+            }
+        }
+        Event::Counted { .. } => {}
     }
 }
 

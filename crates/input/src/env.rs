@@ -37,14 +37,19 @@ pub fn scan_environment(
 ) {
     let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
     let mut allowances = InlineAllowances::new(text);
-    scanner.scan_with(text, scratch, |finding| {
+    let ended = scanner.scan_with(text, scratch, |finding| {
         match allowances.of(&finding) {
             Some(allowance) => suppressed.push((finding, allowance)),
             None => findings.push(finding),
         }
         std::ops::ControlFlow::Continue(())
     });
+    let shown = source.display();
     builder.scanned(source, text.len() as u64, findings, suppressed);
+    // An environment over the findings budget is not completely scanned: say so.
+    if let Some(reason) = crate::walk::stopped_by(ended, scanner) {
+        builder.unreadable(shown, reason);
+    }
 }
 
 /// Every process's environment, read from `/proc`.

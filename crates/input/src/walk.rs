@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
-use keyhound_core::{Allowance, Cancel, Finding, InlineAllowances, Scanner, Scratch};
+use keyhound_core::{Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch};
 use keyhound_report::{display_path, ReportBuilder, Source};
 
 /// What the walk tells as it goes.
@@ -17,12 +17,20 @@ pub enum Event {
     Scanned {
         /// What it was.
         source: Source,
-        /// Its length.
+        /// The bytes scanned: its length, or the length it had when it was opened.
         bytes: u64,
         /// What was found.
         findings: Vec<Finding>,
         /// Findings an inline comment allowed, with the marker.
         suppressed: Vec<(Finding, Allowance)>,
+        /// Why the scan stopped before the end, when it did ([`too_many_findings`]): the
+        /// input is then not completely scanned, and [`record`] lists it as unreadable
+        /// with this reason, which makes the report incomplete.
+        stopped: Option<String>,
+        /// The file grew while it was read: only the `bytes` it had when it was opened
+        /// were scanned (growth is noted, not chased: a log written faster than it is
+        /// read would never end). It still counts as scanned.
+        grew: bool,
     },
     /// An input was larger than the limit and not scanned.
     TooLarge {
@@ -198,7 +206,15 @@ pub fn record(builder: &mut ReportBuilder, event: Event) {
             bytes,
             findings,
             suppressed,
-        } => builder.scanned(source, bytes, findings, suppressed),
+            stopped,
+            grew: _,
+        } => {
+            let shown = source.display();
+            builder.scanned(source, bytes, findings, suppressed);
+            if let Some(reason) = stopped {
+                builder.unreadable(shown, reason);
+            }
+        }
         Event::TooLarge { path, bytes } => builder.too_large(display_path(&path), bytes),
         Event::Unreadable { path, error } => {
             builder.unreadable(path.as_deref().map(display_path).unwrap_or_default(), error)
@@ -353,8 +369,10 @@ impl Worker {
                             bytes,
                             ref findings,
                             ref suppressed,
+                            ref stopped,
+                            grew: false,
                             ..
-                        } if findings.is_empty() && suppressed.is_empty() => {
+                        } if findings.is_empty() && suppressed.is_empty() && stopped.is_none() => {
                             self.clean_files += 1;
                             self.clean_bytes += bytes;
                             return WalkState::Continue;
@@ -440,37 +458,53 @@ fn read_and_scan(
             bytes: size,
         };
     }
-    if size > READ_WHOLE_UP_TO {
-        return scan_stream(
+    #[cfg(test)]
+    test_hooks::opened(path);
+    // Read up to the length the file had when it was opened, and no further: a file
+    // written to as fast as it is read would otherwise never end. A file that says it is
+    // empty may be a kernel's (procfs, sysfs, which report no size): read some of it.
+    let limit = if size == 0 { UNSIZED_READ } else { size };
+    let mut file = file;
+    let mut event = if limit > READ_WHOLE_UP_TO {
+        let reader = Cancellable {
+            inner: (&mut file).take(limit),
+            cancel,
+        };
+        scan_stream(
             Source::Path(path.to_path_buf()),
-            Cancellable {
-                inner: file,
-                cancel,
-            },
-            max,
+            reader,
+            u64::MAX,
             scanner,
             scratch,
             buffer,
-        );
-    }
-    // Read at most one byte past the limit: a file that grew since stat is caught too.
-    buffer.clear();
-    if let Err(err) = file.take(max.saturating_add(1)).read_to_end(buffer) {
-        return unreadable(err);
-    }
-    if buffer.len() as u64 > max {
-        return Event::TooLarge {
-            path: path.to_path_buf(),
-            bytes: buffer.len() as u64,
-        };
-    }
-    let event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
-    // Keep the buffer for the next file, unless this one made it huge.
-    if buffer.capacity() > 16 << 20 {
-        *buffer = Vec::new();
+        )
+    } else {
+        buffer.clear();
+        if let Err(err) = (&mut file).take(limit).read_to_end(buffer) {
+            return unreadable(err);
+        }
+        let event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
+        // Keep the buffer for the next file, unless this one made it huge.
+        if buffer.capacity() > 16 << 20 {
+            *buffer = Vec::new();
+        }
+        event
+    };
+    if let Event::Scanned {
+        grew,
+        bytes,
+        stopped: None,
+        ..
+    } = &mut event
+    {
+        // More to read past what was scanned: it grew (a byte is enough to tell).
+        *grew = *bytes == limit && matches!(file.read(&mut [0u8]), Ok(1));
     }
     event
 }
+
+/// How much of a file that reports no size is read.
+const UNSIZED_READ: u64 = 1 << 20;
 
 /// Files up to this size are read whole; larger ones are streamed in windows, so memory
 /// stays bounded whatever a file's size.
@@ -490,7 +524,7 @@ pub fn scan_stream(
     let mut suppressed = Vec::new();
     // One byte past the limit tells an input over it (a file that grew, a long pipe).
     let limited = reader.take(max.saturating_add(1));
-    let read = scanner.scan_reader(limited, scratch, buffer, |finding, window| {
+    let read = scanner.stream(limited, scratch, buffer, |finding, window| {
         match window.inline_allowance(&finding) {
             Some(allowance) => suppressed.push((finding, allowance)),
             None => findings.push(finding),
@@ -502,15 +536,17 @@ pub fn scan_stream(
             path: Some(source.path().into_owned()),
             error: err.to_string(),
         },
-        Ok(bytes) if bytes > max => Event::TooLarge {
+        Ok(streamed) if streamed.bytes > max => Event::TooLarge {
             path: source.path().into_owned(),
-            bytes,
+            bytes: streamed.bytes,
         },
-        Ok(bytes) => Event::Scanned {
+        Ok(streamed) => Event::Scanned {
             source,
-            bytes,
+            bytes: streamed.bytes,
             findings,
             suppressed,
+            stopped: stopped_by(streamed.ended, scanner),
+            grew: false,
         },
     }
 }
@@ -520,7 +556,7 @@ pub fn scan_bytes(source: Source, bytes: &[u8], scanner: &Scanner, scratch: &mut
     let mut findings = Vec::new();
     let mut suppressed = Vec::new();
     let mut allowances = InlineAllowances::new(bytes);
-    scanner.scan_with(bytes, scratch, |finding| {
+    let ended = scanner.scan_with(bytes, scratch, |finding| {
         match allowances.of(&finding) {
             Some(allowance) => suppressed.push((finding, allowance)),
             None => findings.push(finding),
@@ -532,7 +568,23 @@ pub fn scan_bytes(source: Source, bytes: &[u8], scanner: &Scanner, scratch: &mut
         bytes: bytes.len() as u64,
         findings,
         suppressed,
+        stopped: stopped_by(ended, scanner),
+        grew: false,
     }
+}
+
+/// Why an input is not completely scanned, when a scan ending `ended` says it is not.
+pub(crate) fn stopped_by(ended: Ended, scanner: &Scanner) -> Option<String> {
+    (ended == Ended::TooManyFindings).then(|| too_many_findings(scanner.max_findings()))
+}
+
+/// The reason an input over the findings budget is listed with: named, so a user can see
+/// that a rule (or an input built against one) hit the budget, not a disk error.
+pub fn too_many_findings(limit: usize) -> String {
+    format!(
+        "not completely scanned: it holds more than {limit} findings, the most one input may \
+         have; the rest of it was not scanned"
+    )
 }
 
 /// Symlink loops are warnings; everything else the walker could not read is incomplete.
@@ -555,6 +607,28 @@ fn classify_walk_error(err: ignore::Error) -> Event {
             path: path.map(Path::to_path_buf),
             error: inner.to_string(),
         },
+    }
+}
+
+/// Grows files on purpose, to test that growth is noted and not chased.
+#[cfg(test)]
+pub(crate) mod test_hooks {
+    use std::io::Write;
+    use std::path::Path;
+
+    /// A file whose name ends with this grows by [`GROWTH`] as soon as it is opened.
+    pub(crate) const GROWS: &str = ".grows-when-opened";
+    /// What it grows by: a key id past the length it was opened with.
+    pub(crate) const GROWTH: &[u8] = b"\nlater = AKIAQWZ7RNE3OSJHKV4D\n";
+
+    pub(crate) fn opened(path: &Path) {
+        if path.to_string_lossy().ends_with(GROWS) {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .expect("the test file opens to append");
+            file.write_all(GROWTH).expect("the test file grows");
+        }
     }
 }
 
@@ -688,6 +762,142 @@ mod tests {
             assert!(done <= 10, "{cancel_at:?}: {done} files done");
             assert!(report.stats.files <= 10, "{}", report.stats.files);
             assert_eq!(recorder.finished.load(Ordering::SeqCst), 1);
+        }
+    }
+
+    /// A file that grows between open and read is read up to the length it was opened
+    /// with, and says it grew; whole or streamed, it counts as scanned.
+    #[test]
+    fn a_file_that_grows_is_read_to_its_length_at_open_and_says_so() {
+        use test_hooks::{GROWS, GROWTH};
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, filler) in [("small", 100), ("large", READ_WHOLE_UP_TO as usize + 10)] {
+            let path = dir.path().join(format!("{name}{GROWS}"));
+            let mut text = format!("{KEY}\n").into_bytes();
+            text.resize(text.len() + filler, b'.');
+            std::fs::write(&path, &text).expect("written");
+            let event = scan_file(
+                &path,
+                u64::MAX,
+                &Scanner::default(),
+                &mut Scratch::new(),
+                &mut Vec::new(),
+            );
+            let Event::Scanned {
+                bytes,
+                findings,
+                stopped,
+                grew,
+                ..
+            } = event
+            else {
+                panic!("{name}: {event:?}");
+            };
+            assert_eq!(bytes, text.len() as u64, "{name}");
+            assert!(grew, "{name}");
+            assert_eq!(stopped, None, "{name}");
+            // The pair before is found; the key id written after the open is not read.
+            assert_eq!(findings.len(), 1, "{name}: {findings:?}");
+            let size = std::fs::metadata(&path).expect("metadata").len();
+            assert_eq!(size, (text.len() + GROWTH.len()) as u64, "{name}");
+        }
+        // A file that does not grow does not say so.
+        let still = dir.path().join("still.txt");
+        std::fs::write(&still, KEY).expect("written");
+        let event = scan_file(
+            &still,
+            u64::MAX,
+            &Scanner::default(),
+            &mut Scratch::new(),
+            &mut Vec::new(),
+        );
+        assert!(
+            matches!(event, Event::Scanned { grew: false, .. }),
+            "{event:?}"
+        );
+    }
+
+    /// A file another thread keeps appending to: the scan ends, and finds the key that was
+    /// there when it was opened.
+    #[test]
+    fn a_file_appended_to_all_along_is_scanned_to_an_end() {
+        use std::sync::atomic::AtomicBool;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("busy.log");
+        std::fs::write(&path, KEY).expect("written");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (path, stop) = (path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let mut file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .expect("opens to append");
+                let chunk = vec![b'x'; 1 << 16];
+                let mut written = 0u64;
+                // Up to 1 GiB: far more than the scan reads, if it chased the growth.
+                while !stop.load(Ordering::SeqCst) && written < 1 << 30 {
+                    file.write_all(&chunk).expect("appended");
+                    written += chunk.len() as u64;
+                }
+            })
+        };
+        // Let it grow past the whole-read size first, so the streamed path is the one
+        // racing the writer.
+        while std::fs::metadata(&path).expect("metadata").len() < READ_WHOLE_UP_TO + 1 {
+            std::thread::yield_now();
+        }
+        let event = scan_file(
+            &path,
+            u64::MAX,
+            &Scanner::default(),
+            &mut Scratch::new(),
+            &mut Vec::new(),
+        );
+        stop.store(true, Ordering::SeqCst);
+        writer.join().expect("the writer ends");
+        let Event::Scanned {
+            bytes, findings, ..
+        } = event
+        else {
+            panic!("{event:?}");
+        };
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(bytes < std::fs::metadata(&path).expect("metadata").len());
+    }
+
+    /// An input over the findings budget stops there, and the report lists it as not
+    /// completely scanned, with the reason.
+    #[test]
+    fn an_input_over_the_findings_budget_makes_the_report_incomplete() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("many.txt");
+        let ids = [
+            "AKIAQWZ7RNE3OSJHKV4D",
+            "AKIAT4GQ6YHJEWZ2MNB5",
+            "AKIA3JDPW7QLMZ2RKXN6",
+        ];
+        std::fs::write(&path, ids.map(|id| format!("id = {id}\n")).concat()).expect("written");
+        for (max, incomplete) in [(3, false), (2, true)] {
+            let scanner = Scanner::default().with_max_findings(max);
+            let event = scan_file(
+                &path,
+                u64::MAX,
+                &scanner,
+                &mut Scratch::new(),
+                &mut Vec::new(),
+            );
+            let mut builder = ReportBuilder::new();
+            record(&mut builder, event);
+            let report = builder.build();
+            assert_eq!(report.stats.findings, max as u64);
+            assert_eq!(report.is_incomplete(), incomplete, "{max}");
+            if incomplete {
+                let (name, why) = &report.stats.unreadable[0];
+                assert!(name.ends_with("many.txt"), "{name}");
+                assert_eq!(why, &too_many_findings(2));
+            }
         }
     }
 
