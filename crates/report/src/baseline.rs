@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use keyhound_core::redact;
 use serde::Deserialize;
 
 use crate::model::{Entry, Report};
@@ -58,11 +59,13 @@ pub enum BaselineErrorKind {
         /// What the parser said.
         message: String,
     },
-    /// It is a baseline of another tool or version.
+    /// It is a baseline of another version.
     Version {
         /// The version it says.
         version: u32,
     },
+    /// It is not keyhound's: its `tool` is another (not quoted: it could be anything).
+    Tool,
     /// An entry's fingerprint is not 64 lower-case hex digits.
     Fingerprint {
         /// The entry's position, from 1.
@@ -83,6 +86,12 @@ impl fmt::Display for BaselineError {
                 f,
                 "{path}: baseline version {version} is not keyhound's version {VERSION}"
             ),
+            BaselineErrorKind::Tool => {
+                write!(
+                    f,
+                    "{path}: tool: not a keyhound baseline (tool is not \"keyhound\")"
+                )
+            }
             BaselineErrorKind::Fingerprint { entry } => write!(
                 f,
                 "{path}: entry {entry}: the fingerprint is not 64 lower-case hex digits"
@@ -170,15 +179,19 @@ impl Baseline {
             kind,
         };
         let file: File = serde_json::from_str(text).map_err(|err| {
+            // serde quotes the offending value or key: mask whatever looks like a secret.
             error(BaselineErrorKind::Syntax {
                 line: err.line(),
-                message: err.to_string(),
+                message: redact(&err.to_string()).into_owned(),
             })
         })?;
-        if file.version != VERSION || file.tool != "keyhound" {
+        if file.version != VERSION {
             return Err(error(BaselineErrorKind::Version {
                 version: file.version,
             }));
+        }
+        if file.tool != "keyhound" {
+            return Err(error(BaselineErrorKind::Tool));
         }
         let hex =
             |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -195,25 +208,27 @@ impl Baseline {
     /// matched nothing ([`Stats::baseline_stale`](crate::Stats::baseline_stale): the leak
     /// was removed, or the file moved).
     pub fn apply(&self, report: &mut Report) {
-        let index: HashMap<(&str, &str, &str), &Entry> = self
+        let index: HashMap<(&str, &str, &str), usize> = self
             .entries
             .iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, e)| {
                 (
                     (e.path.as_str(), e.rule.as_str(), e.fingerprint.as_str()),
-                    e,
+                    i,
                 )
             })
             .collect();
-        let mut matched = BTreeSet::new();
+        // Which entries matched a finding, by position: no ordered set of entries to keep.
+        let mut matched = vec![false; self.entries.len()];
         let mut baselined = 0;
         for group in &mut report.sources {
             let path = group.source.display();
             group.findings.retain(|f| {
                 let fingerprint = f.fingerprint.to_hex();
                 match index.get(&(path.as_str(), f.rule_id.as_str(), fingerprint.as_str())) {
-                    Some(entry) => {
-                        matched.insert(*entry);
+                    Some(&entry) => {
+                        matched[entry] = true;
                         baselined += 1;
                         false
                     }
@@ -226,8 +241,9 @@ impl Baseline {
         report.stats.baseline_stale = self
             .entries
             .iter()
-            .filter(|e| !matched.contains(e))
-            .cloned()
+            .zip(&matched)
+            .filter(|(_, &matched)| !matched)
+            .map(|(e, _)| e.clone())
             .collect();
     }
 }
