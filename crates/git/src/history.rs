@@ -27,6 +27,7 @@ use keyhound_core::{Finding, Scanner};
 use crate::graph::{Graph, Rewrites};
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
+use crate::range::{resolve, RangeEnd, RangeError};
 use crate::scan::{
     panic_message, scan_targets, GitFinding, NotScanned, NotScannedReason, Outcome, Progress,
     ScanOptions, Target,
@@ -54,6 +55,58 @@ pub fn history(
             .into_iter()
             .map(|id| (id, "info/grafts".to_string())),
     );
+    walk_and_scan(
+        repo,
+        tips,
+        problems,
+        rewrites,
+        scanner,
+        options,
+        all_objects,
+    )
+}
+
+/// Scans the history reachable from `revisions` only (`HEAD`, a branch, a commit id),
+/// not from every ref: what a checkout of them holds and ever held, without the other
+/// branches a clone fetched. Each blob is attributed as [`history`] does.
+///
+/// A revision that names nothing is an error, told apart as [`crate::range`] does: a
+/// shallow clone ([`RangeError::Missing`]), an object id absent from a full clone
+/// ([`RangeError::Absent`]), any other name ([`RangeError::Revision`], a usage error).
+pub fn history_of(
+    repo: &gix::Repository,
+    revisions: &[&str],
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> Result<Outcome, RangeError> {
+    let stored = crate::open::stored(repo);
+    let repo = &stored;
+    let mut tips = Vec::new();
+    for spec in revisions {
+        tips.push((resolve(repo, RangeEnd::Head, spec)?, (*spec).to_string()));
+    }
+    let rewrites = Rewrites::read(repo);
+    Ok(walk_and_scan(
+        repo,
+        tips,
+        Vec::new(),
+        rewrites,
+        scanner,
+        options,
+        false,
+    ))
+}
+
+/// The walk from `tips` and the scan of what it reaches (see the module docs).
+fn walk_and_scan(
+    repo: &gix::Repository,
+    mut tips: Vec<(ObjectId, String)>,
+    mut problems: Vec<Problem>,
+    rewrites: Rewrites,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    all_objects: bool,
+) -> Outcome {
     // Each tip once, named by the first of its names.
     tips.sort();
     tips.dedup_by_key(|(id, _)| *id);

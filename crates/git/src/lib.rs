@@ -202,11 +202,11 @@ pub use gix::ObjectId;
 /// gix's repository, which [`open`] returns and every scan takes: an embedder needs no
 /// dependency on gix of its own.
 pub use gix::Repository;
-pub use history::history;
+pub use history::{history, history_of};
 pub use keyhound_core::Cancel;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, open_with, OpenError, OpenOptions};
-pub use range::{range, range_not_remotes, RangeEnd, RangeError};
+pub use range::{range, range_not_other_remotes, range_not_remotes, RangeEnd, RangeError};
 pub use report::CANCELLED;
 pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,

@@ -25,8 +25,29 @@ pub enum RangeError {
     /// Not of the form `BASE..HEAD`.
     #[error("{0:?} is not a range: use BASE..HEAD (commit ids, branches or tags)")]
     Syntax(String),
-    /// An end of the range is not in the repository (a shallow clone, an unfetched branch).
-    #[error("range {end} not present (shallow clone, or not fetched?): {spec}: {cause}. Fetch the full history (actions/checkout with fetch-depth: 0) or deepen it (git fetch --deepen=N) so that it contains {spec}")]
+    /// A revision that names nothing in this repository, in a repository that is not a
+    /// shallow clone: a branch, tag or expression that does not resolve (a typo, `HEAD~1`
+    /// of a root commit). A usage error: fetching cannot help.
+    #[error("{spec:?} is not a revision in this repository: {cause}")]
+    Revision {
+        /// What was asked for.
+        spec: String,
+        /// What gix said.
+        cause: Cause,
+    },
+    /// A full object id that is not in this repository, which is not a shallow clone: a
+    /// commit rewritten away by a force-push, or one never fetched.
+    #[error("range {end} {spec} is not in this repository (rewritten by a force-push, or never fetched): {cause}")]
+    Absent {
+        /// Which end.
+        end: RangeEnd,
+        /// The object id asked for.
+        spec: String,
+        /// What gix said (or why the commit could not be read).
+        cause: Cause,
+    },
+    /// An end of the range is not in this shallow clone (`.git/shallow` exists).
+    #[error("range {end} not present in this shallow clone: {spec}: {cause}. Fetch the full history (fetch-depth: 0, GIT_DEPTH: 0) or deepen it (git fetch --deepen=N) so that it contains {spec}")]
     Missing {
         /// Which end.
         end: RangeEnd,
@@ -81,11 +102,12 @@ pub fn range(
     let head = resolve(repo, RangeEnd::Head, head_spec)?;
     let mut buf = Vec::new();
     if let Err(problem) = commit(repo, &base, &mut buf) {
-        return Err(RangeError::Missing {
-            end: RangeEnd::Base,
-            spec: base_spec.to_string(),
-            cause: Cause::new(problem),
-        });
+        return Err(missing(
+            repo,
+            RangeEnd::Base,
+            base_spec,
+            Cause::new(problem),
+        ));
     }
     scan_new_commits(
         repo,
@@ -105,6 +127,30 @@ pub fn range_not_remotes(
     scanner: &Scanner,
     options: &ScanOptions,
 ) -> Result<Outcome, RangeError> {
+    not_remotes(repo, head_spec, scanner, options, false)
+}
+
+/// Like [`range_not_remotes`], but remote-tracking branches that point at `head_spec`'s
+/// commit itself do not count. In CI the pushed branch has already been fetched as one of
+/// them (`origin/<branch>` is the commit being checked): this is what the push brought
+/// that no *other* remote branch has, for when the commit before the push is gone (a
+/// force-push).
+pub fn range_not_other_remotes(
+    repo: &gix::Repository,
+    head_spec: &str,
+    scanner: &Scanner,
+    options: &ScanOptions,
+) -> Result<Outcome, RangeError> {
+    not_remotes(repo, head_spec, scanner, options, true)
+}
+
+fn not_remotes(
+    repo: &gix::Repository,
+    head_spec: &str,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    skip_head: bool,
+) -> Result<Outcome, RangeError> {
     let stored = crate::open::stored(repo);
     let repo = &stored;
     let head = resolve(repo, RangeEnd::Head, head_spec)?;
@@ -113,7 +159,9 @@ pub fn range_not_remotes(
         if let Ok(remotes) = platform.remote_branches() {
             for mut reference in remotes.flatten() {
                 if let Ok(id) = reference.peel_to_id() {
-                    bases.push(id.detach());
+                    if !(skip_head && id == head) {
+                        bases.push(id.detach());
+                    }
                 }
             }
         }
@@ -129,14 +177,41 @@ pub fn range_not_remotes(
 }
 
 /// The commit (or other object) `spec` names.
-fn resolve(repo: &gix::Repository, end: RangeEnd, spec: &str) -> Result<ObjectId, RangeError> {
-    repo.rev_parse_single(spec)
-        .map(|id| id.detach())
-        .map_err(|err| RangeError::Missing {
-            end,
-            spec: spec.to_string(),
-            cause: Cause::new(err),
-        })
+pub(crate) fn resolve(
+    repo: &gix::Repository,
+    end: RangeEnd,
+    spec: &str,
+) -> Result<ObjectId, RangeError> {
+    let id = repo
+        .rev_parse_single(spec)
+        .map_err(|err| missing(repo, end, spec, Cause::new(err)))?;
+    let id = id.detach();
+    // A full object id resolves whether or not the object is there.
+    if !repo.has_object(id) {
+        let cause = Cause::new(crate::object::ObjectProblem::Missing);
+        return Err(missing(repo, end, spec, cause));
+    }
+    Ok(id)
+}
+
+/// Why `spec` could not be used: a shallow clone may lack it (exit 3, fetch more), a
+/// full clone lacks an object id only when history was rewritten or not fetched, and
+/// anything else names nothing (a usage error).
+fn missing(repo: &gix::Repository, end: RangeEnd, spec: &str, cause: Cause) -> RangeError {
+    let spec = spec.to_string();
+    // `.git/shallow` (gix reads it): unreadable counts as shallow, the cautious advice.
+    if repo.is_shallow().unwrap_or(true) {
+        RangeError::Missing { end, spec, cause }
+    } else if is_object_id(&spec) {
+        RangeError::Absent { end, spec, cause }
+    } else {
+        RangeError::Revision { spec, cause }
+    }
+}
+
+/// A full object id in hex (SHA-1 or SHA-256), as CI systems pass commits.
+pub(crate) fn is_object_id(spec: &str) -> bool {
+    matches!(spec.len(), 40 | 64) && spec.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Scans what the commits reachable from `head` but not from `bases` add.
