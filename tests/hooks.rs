@@ -72,6 +72,18 @@ fn shipped_hook(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("hooks").join(name)).unwrap()
 }
 
+/// The shipped hook as `install-hook` writes it: with the installing binary's path.
+fn installed_hook(name: &str) -> String {
+    let binary = std::fs::canonicalize(bin()).unwrap();
+    let line = format!("installed='{}'", binary.display());
+    let hook = shipped_hook(name);
+    assert!(
+        hook.contains("\ninstalled=''\n"),
+        "{name} has the placeholder"
+    );
+    hook.replacen("installed=''", &line, 1)
+}
+
 fn assert_no_secret(run: &Run) {
     assert!(
         !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),
@@ -145,7 +157,7 @@ fn install_hook_then_a_real_commit_of_a_key_is_refused() {
     assert!(is_executable(&hook), "{} is executable", hook.display());
     assert_eq!(
         std::fs::read_to_string(&hook).unwrap(),
-        shipped_hook("pre-commit")
+        installed_hook("pre-commit")
     );
     // Installing again over our own hook is fine.
     assert_eq!(install_hook(repo.path(), &[]).code, 0);
@@ -377,7 +389,7 @@ fn install_hook_never_clobbers_a_different_hook_without_force() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         std::fs::read_to_string(&hook).unwrap(),
-        shipped_hook("pre-commit")
+        installed_hook("pre-commit")
     );
     assert!(is_executable(&hook));
     repo.write("creds", credentials_file());
@@ -434,7 +446,7 @@ fn install_hook_honours_core_hooks_path_relative_to_the_work_tree() {
     assert!(is_executable(&hooks.path().join("pre-push")));
     assert_eq!(
         std::fs::read_to_string(hooks.path().join("pre-push")).unwrap(),
-        shipped_hook("pre-push")
+        installed_hook("pre-push")
     );
 }
 
@@ -563,7 +575,7 @@ fn repo_with_remote() -> (Repo, tempfile::TempDir) {
     assert!(is_executable(&hook));
     assert_eq!(
         std::fs::read_to_string(&hook).unwrap(),
-        shipped_hook("pre-push")
+        installed_hook("pre-push")
     );
     (repo, remote)
 }
@@ -1032,5 +1044,238 @@ fn pre_commit_framework_try_repo_blocks_a_staged_key() {
     eprintln!(
         "pre-commit try-repo: first run (cargo install) {first:?}, total {:?}",
         started.elapsed()
+    );
+}
+
+// --- a hook where git runs without the user's PATH ------------------------------------------
+
+/// git in `repo` as a GUI client runs it: `env -i PATH=/usr/bin:/bin`, nothing else.
+fn git_bare_env(repo: &Repo, args: &[&str]) -> Run {
+    let mut cmd = Command::new("/usr/bin/env");
+    cmd.args(["-i", "PATH=/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM=1", "git"])
+        .args(args)
+        .stdin(Stdio::null());
+    run_in(repo.path(), &mut cmd)
+}
+
+#[test]
+fn an_installed_hook_runs_the_installing_binary_without_path_or_keyhound() {
+    assert!(
+        !Path::new("/usr/bin/keyhound").exists() && !Path::new("/bin/keyhound").exists(),
+        "this test needs no keyhound in /usr/bin or /bin"
+    );
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    repo.commit_all("init");
+    let run = install_hook(repo.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let binary = std::fs::canonicalize(bin()).unwrap();
+    assert!(
+        run.stdout.contains(&*binary.to_string_lossy()) && run.stdout.contains("KEYHOUND"),
+        "install-hook says which binary the hook runs, and what overrides it:\n{}",
+        run.stdout
+    );
+
+    // A clean commit passes, a key is refused: the hook ran the binary it names.
+    repo.write("src/app.py", "print('hello')\n");
+    repo.git(&["add", "src/app.py"]);
+    let before = head(&repo);
+    let run = git_bare_env(&repo, &["commit", "-q", "-m", "clean"]);
+    assert_ok(&run, "a clean commit under env -i");
+    assert_ne!(head(&repo), before);
+
+    repo.write("config/credentials", credentials_file());
+    repo.git(&["add", "config/credentials"]);
+    let before = head(&repo);
+    let run = git_bare_env(&repo, &["commit", "-q", "-m", "key"]);
+    assert_commit_refused(&run, "a key under env -i");
+    assert!(
+        run.stderr.contains("config/credentials:2"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(head(&repo), before);
+
+    // KEYHOUND still wins over the written path: a wrong one fails closed.
+    let mut cmd = Command::new("/usr/bin/env");
+    cmd.args([
+        "-i",
+        "PATH=/usr/bin:/bin",
+        "KEYHOUND=/nonexistent/keyhound",
+        "git",
+        "commit",
+        "-q",
+        "-m",
+        "key",
+    ])
+    .stdin(Stdio::null());
+    let run = run_in(repo.path(), &mut cmd);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("not found"), "{}", run.stderr);
+    assert_eq!(head(&repo), before);
+}
+
+#[test]
+fn install_hook_help_explains_keyhound_and_path() {
+    let run = run_in(Path::new("."), keyhound().args(["install-hook", "--help"]));
+    assert_eq!(run.code, 0);
+    for needle in ["KEYHOUND", "PATH", "absolute path", "--force"] {
+        assert!(run.stdout.contains(needle), "{needle}:\n{}", run.stdout);
+    }
+}
+
+// --- the pre-commit framework in every stage -----------------------------------------------
+
+/// A hook repository holding only this checkout's `.pre-commit-hooks.yaml`, committed:
+/// its `keyhound-system` hook runs the `keyhound` on PATH, so nothing is built.
+fn hook_manifest_repo() -> (Repo, String) {
+    let hooks = Repo::init();
+    let manifest = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    hooks.write(".pre-commit-hooks.yaml", manifest);
+    let rev = hooks.commit_all("hooks");
+    (hooks, rev)
+}
+
+#[test]
+fn pre_commit_framework_checks_what_each_stage_asks_for() {
+    let Some(pre_commit) = pre_commit_command() else {
+        return;
+    };
+    let tmp = temp_dir();
+    let (hooks, rev) = hook_manifest_repo();
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    repo.write("config/credentials", credentials_file());
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!(
+            "default_install_hook_types: [pre-commit, pre-push]\n\
+             repos:\n\
+             - repo: {}\n  rev: {rev}\n  hooks:\n  - id: keyhound-system\n",
+            hooks.path().display()
+        ),
+    );
+    repo.commit_all("a key, committed before any hook");
+    let env = |cmd: &mut Command| {
+        cmd.stdin(Stdio::null())
+            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+            .env("PATH", path_with_bin())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env_remove("KEYHOUND")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE");
+    };
+    let pre_commit_run = |args: &[&str]| {
+        let mut cmd = Command::new(&pre_commit[0]);
+        cmd.args(&pre_commit[1..])
+            .arg("run")
+            .args(args)
+            .args(["--color", "never"]);
+        env(&mut cmd);
+        run_in(repo.path(), &mut cmd)
+    };
+
+    // What CI and pre-commit.ci run: the committed key fails, whichever stage.
+    for args in [
+        &["--all-files"][..],
+        &["--all-files", "--hook-stage", "manual"],
+        &["--files", "config/credentials"],
+    ] {
+        let run = pre_commit_run(args);
+        assert_eq!(run.code, 1, "{args:?}:\n{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("config/credentials:2") && run.stdout.contains("Failed"),
+            "{args:?}: the finding is listed:\n{}",
+            run.stdout
+        );
+        assert_no_secret(&run);
+    }
+    let run = pre_commit_run(&["--files", "README.md"]);
+    assert_eq!(run.code, 0, "a clean file passes:\n{}", run.stdout);
+
+    // Installed as git hooks: a commit is judged by what it adds.
+    let mut cmd = Command::new(&pre_commit[0]);
+    cmd.args(&pre_commit[1..]).arg("install");
+    env(&mut cmd);
+    let run = run_in(repo.path(), &mut cmd);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let git = |args: &[&str]| {
+        let mut cmd = repo.git_command(args);
+        env(&mut cmd);
+        run_in(repo.path(), &mut cmd)
+    };
+    repo.write("src/app.py", "print('hello')\n");
+    repo.git(&["add", "src/app.py"]);
+    let before = head(&repo);
+    let run = git(&["commit", "-q", "-m", "clean"]);
+    assert_eq!(
+        run.code, 0,
+        "a clean commit passes beside a committed key:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    assert_ne!(head(&repo), before);
+
+    repo.write(
+        "deploy/.env",
+        format!("AWS_ACCESS_KEY_ID={KEY_ID_2}\nAWS_SECRET_ACCESS_KEY={SECRET_2}\n"),
+    );
+    repo.git(&["add", "deploy/.env"]);
+    let before = head(&repo);
+    let run = git(&["commit", "-q", "-m", "key"]);
+    assert_ne!(run.code, 0, "a commit adding a key fails:\n{}", run.stdout);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("deploy/.env:1"), "{said}");
+    assert!(
+        !said.contains("config/credentials"),
+        "only what the commit adds:\n{said}"
+    );
+    assert_eq!(head(&repo), before);
+    assert!(!said.contains(SECRET_2));
+
+    // The pre-push stage: a key committed past the hook is caught when pushed.
+    let remote = temp_dir();
+    let status = Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(remote.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    repo.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    // The history so far (its key included) is already published, past the hook.
+    let run = git(&["push", "-q", "--no-verify", "origin", "main"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let published = head(&repo);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "key, unchecked"]);
+    let run = git(&["push", "-q", "origin", "main"]);
+    assert_ne!(run.code, 0, "the pushed key is refused:\n{}", run.stderr);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("deploy/.env:1"), "{said}");
+    assert!(
+        !said.contains("config/credentials"),
+        "only the pushed commits:\n{said}"
+    );
+    assert!(!said.contains(SECRET_2));
+    assert_eq!(
+        remote_ref(remote.path(), "main").as_deref(),
+        Some(published.as_str())
+    );
+
+    // A clean commit on top of what the remote has pushes.
+    repo.git(&["rm", "-q", "deploy/.env"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "take it out"]);
+    repo.git(&["reset", "-q", "--hard", &published]);
+    repo.write("docs.md", "clean\n");
+    repo.git(&["add", "docs.md"]);
+    let run = git(&["commit", "-q", "-m", "docs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = git(&["push", "-q", "origin", "main"]);
+    assert_eq!(
+        run.code, 0,
+        "a clean push passes:\n{}\n{}",
+        run.stdout, run.stderr
     );
 }

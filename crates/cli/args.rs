@@ -73,7 +73,7 @@ pub enum GitCommand {
     #[command(after_help = EXIT_CODES)]
     Range(RangeArgs),
     /// What the commit about to be made adds: the index (GIT_INDEX_FILE) against HEAD.
-    /// This is what the pre-commit hook runs.
+    /// This is what the pre-commit hooks run; see FILE for the pre-commit framework.
     #[command(after_help = EXIT_CODES)]
     Staged(StagedArgs),
 }
@@ -107,8 +107,14 @@ pub struct HistoryArgs {
     pub repo: PathBuf,
 
     /// Also scan blobs no ref reaches (dangling objects, reflog-only commits).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rev")]
     pub all_objects: bool,
+
+    /// Scan only the history reachable from REV (`HEAD`, a branch, a commit id), not from
+    /// every ref; repeat for several. A REV that names nothing is a usage error (exit 2),
+    /// or exit 3 in a shallow clone, which may lack it.
+    #[arg(long, value_name = "REV")]
+    pub rev: Vec<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -125,6 +131,12 @@ pub struct RangeArgs {
     /// (refs/remotes/*) has: a new branch about to be pushed.
     #[arg(long)]
     pub not_remotes: bool,
+
+    /// Like --not-remotes, but remote-tracking branches at RANGE's commit itself do not
+    /// count: in CI the pushed branch was fetched as one. What a push brought, when the
+    /// commit before it is gone (a force-push).
+    #[arg(long, conflicts_with = "not_remotes")]
+    pub not_other_remotes: bool,
 
     /// The repository (or a directory inside it).
     #[arg(long, value_name = "REPO", default_value = ".")]
@@ -144,6 +156,14 @@ pub struct StagedArgs {
     /// Scan every staged file whole (renamed ones too), not only what the commit adds.
     #[arg(long)]
     pub scan_whole_staged_files: bool,
+
+    /// Files the pre-commit framework passes. Inside `git commit` (GIT_INDEX_FILE set)
+    /// they are ignored: the commit's additions are scanned. Outside a commit
+    /// (`pre-commit run --all-files`, `--files`, the manual stage, pre-commit.ci) these
+    /// files' contents are scanned whole, so a committed key fails. In the pre-push stage
+    /// (PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF) the pushed commits are scanned.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -277,6 +297,7 @@ pub enum AuditFormat {
 
 /// Arguments of `keyhound install-hook`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = INSTALL_HOOK_HELP)]
 pub struct InstallHookArgs {
     /// The repository (or a directory inside it).
     #[arg(long, value_name = "REPO", default_value = ".")]
@@ -291,8 +312,19 @@ pub struct InstallHookArgs {
     pub force: bool,
 }
 
+/// How the installed hooks find keyhound, for `install-hook --help`.
+const INSTALL_HOOK_HELP: &str = "\
+How the hooks find keyhound:
+  The hooks hold the absolute path of the keyhound that installed them, so they work
+  where git runs without your shell's PATH (GUI clients, IDEs). In this order:
+    1. KEYHOUND, when set: the program to run (e.g. KEYHOUND=/opt/bin/keyhound);
+    2. `keyhound` on the PATH of the process running git;
+    3. the installing binary's path, written into the hook.
+  If none runs, the hook refuses the commit and says why (git commit --no-verify skips
+  it). Re-run install-hook --force after moving the binary.";
+
 /// How to report, shared by every scanning command.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -355,13 +387,29 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Also write the findings for a CI job's log, redacted, whatever --format and
+    /// --report-path say: `human` the readable report; `github` that and one `::error`
+    /// annotation per finding (file and line, shown on the pull request's diff). To
+    /// standard output when the report goes to --report-path, else to standard error.
+    #[arg(long, value_enum, value_name = "LOG")]
+    pub ci_log: Option<CiLog>,
+
     /// Live-key verification.
     #[command(flatten)]
     pub verification: VerifyArgs,
 }
 
+/// What `--ci-log` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CiLog {
+    /// The human report, redacted and uncoloured.
+    Human,
+    /// The human report and GitHub Actions `::error file=…,line=…::` annotations.
+    Github,
+}
+
 /// `--verify` and its settings, shared by every scan mode and `audit`.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct VerifyArgs {
     /// Ask AWS STS (GetCallerIdentity) whether each key id + secret found works: `live`
     /// (with its account and ARN), `invalid`, or `unknown` (no clear answer). This sends

@@ -4,6 +4,7 @@
 //! keyhound-audit's: this crate wires them to flags, progress and stderr.
 
 mod args;
+mod cilog;
 mod cmd;
 mod exit;
 mod progress;

@@ -10,13 +10,18 @@ use keyhound_core::Scanner;
 use keyhound_git::{OpenOptions, Outcome, RangeError, ScanOptions, StagedOptions};
 use keyhound_report::Report;
 
-use crate::args::GitCommand;
+use crate::args::{GitCommand, ScanArgs, StagedArgs};
 use crate::cmd::finish;
 use crate::exit::ExitCode;
 
 /// Runs a git sub-command.
 pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    if let GitCommand::Staged(args) = command {
+        if let Some(files) = framework_files(args) {
+            return scan_files(files, args);
+        }
+    }
     let (repo_path, output) = match command {
         GitCommand::History(args) => (&args.repo, &args.output),
         GitCommand::Range(args) => (&args.repo, &args.output),
@@ -42,6 +47,10 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         ..ScanOptions::default()
     };
     let result = match command {
+        GitCommand::History(args) if !args.rev.is_empty() => {
+            let revisions: Vec<&str> = args.rev.iter().map(String::as_str).collect();
+            keyhound_git::history_of(&repo, &revisions, &scanner, &options)
+        }
         GitCommand::History(args) => Ok(keyhound_git::history(
             &repo,
             &scanner,
@@ -50,6 +59,9 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         )),
         GitCommand::Range(args) if args.not_remotes => {
             keyhound_git::range_not_remotes(&repo, &args.range, &scanner, &options)
+        }
+        GitCommand::Range(args) if args.not_other_remotes => {
+            keyhound_git::range_not_other_remotes(&repo, &args.range, &scanner, &options)
         }
         GitCommand::Range(args) => keyhound_git::range(&repo, &args.range, &scanner, &options),
         // The pre-commit framework's pre-push stage names the pushed commits this way.
@@ -74,7 +86,8 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     };
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(err @ RangeError::Syntax(_)) => return Err(err.into()),
+        // Not a range, or a name that resolves to nothing: fetching cannot help.
+        Err(err @ (RangeError::Syntax(_) | RangeError::Revision { .. })) => return Err(err.into()),
         Err(err) => {
             // A range that cannot be resolved is an incomplete scan, never a pass.
             eprintln!("keyhound: error: {err}");
@@ -84,6 +97,29 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let mut report = report_of(outcome);
     report.stats.elapsed = started.elapsed();
     finish(report, &config, output)
+}
+
+/// The files to scan whole when the pre-commit framework runs the hook outside a commit
+/// and outside a push: `pre-commit run --all-files` (as CI and pre-commit.ci run it),
+/// `--files`, the manual stage. There the index matches HEAD, so what a commit would add
+/// is nothing and a committed key would pass; the files given are what is asked about.
+/// Inside `git commit` git sets GIT_INDEX_FILE for the hook, and the commit's additions
+/// are scanned instead (a key already in HEAD does not block an unrelated commit).
+fn framework_files(args: &StagedArgs) -> Option<Vec<std::path::PathBuf>> {
+    let in_commit = std::env::var_os("GIT_INDEX_FILE").is_some_and(|v| !v.is_empty());
+    (!args.files.is_empty() && !in_commit && pre_commit_push().is_none())
+        .then(|| args.files.clone())
+}
+
+/// Scans `files` as `keyhound scan` does, with the staged command's output flags.
+fn scan_files(files: Vec<std::path::PathBuf>, args: &StagedArgs) -> anyhow::Result<ExitCode> {
+    let scan = ScanArgs {
+        paths: files,
+        gitignore: false,
+        follow_symlinks: false,
+        output: args.output.clone(),
+    };
+    crate::cmd::scan::run(&scan)
 }
 
 /// What the pre-commit framework's pre-push stage asks to be checked.

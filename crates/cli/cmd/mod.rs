@@ -89,6 +89,9 @@ pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Re
     }
     out.flush()?;
     drop(out);
+    if let Some(log) = output.ci_log {
+        crate::cilog::write(report, rules, log, to_file)?;
+    }
     eprintln!("{}", human::summary_line(&report.stats, report));
     Ok(if report.is_incomplete() {
         ExitCode::Incomplete
