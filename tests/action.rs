@@ -274,7 +274,7 @@ fn a_new_branch_push_is_compared_with_the_default_branch() {
     assert_eq!(results[0]["properties"]["commit"], head.as_str());
 
     // The first push of the default branch itself: nothing to compare with, so the
-    // whole history is scanned, never an empty range.
+    // history of HEAD is scanned, never an empty range (main's own old key fails it).
     git_in(&work, &["checkout", "-q", "main"]);
     let main = git_in(&work, &["rev-parse", "HEAD"]);
     let run = run_script(
@@ -287,7 +287,11 @@ fn a_new_branch_push_is_compared_with_the_default_branch() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("the whole history"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("scanning the history of"),
+        "{}",
+        run.stderr
+    );
     let log = read_json(&work.join("keyhound.sarif"));
     let found: Vec<&str> = self::results(&log)
         .iter()
@@ -503,4 +507,238 @@ fn the_gitlab_ci_snippet_publishes_the_report_from_the_same_script() {
         script.last().unwrap().contains("ci/keyhound-ci.sh"),
         "{script:?}"
     );
+}
+
+// --- CI on real histories: force-pushes, first pushes, typos, the log -----------------------
+
+/// The environment the GitHub Action sets for a push from `before` to `after`.
+fn push_env<'a>(before: &'a str, after: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("KEYHOUND_EVENT", "push"),
+        ("KEYHOUND_BASE", before),
+        ("KEYHOUND_HEAD", after),
+        ("KEYHOUND_DEFAULT_BRANCH", "main"),
+        ("KEYHOUND_FORMAT", "sarif"),
+        ("KEYHOUND_REPORT", "keyhound.sarif"),
+    ]
+}
+
+/// Makes `branch` in `origin` point at `commit`, as a force-push does.
+fn force_branch(origin: &Repo, branch: &str, commit: &str) {
+    origin.git(&["branch", "-f", branch, commit]);
+}
+
+#[test]
+fn a_force_pushed_branch_scans_the_new_commits_never_exit_3() {
+    // main has an old key, published long ago: not this push's.
+    let origin = Repo::init();
+    origin.write("legacy/.env", credentials_file());
+    let main = origin.commit_all("main, with an old key");
+    origin.git(&["checkout", "-q", "-b", "feature"]);
+    origin.write("a.txt", "first try\n");
+    let before = origin.commit_all("feature, first try");
+    // The branch is rebased and force-pushed: `before` is reachable from nothing, and a
+    // clone does not get it.
+    origin.git(&["checkout", "-q", "main"]);
+    origin.git(&["checkout", "-q", "-b", "rewritten"]);
+    origin.write("a.txt", "second try\n");
+    let clean = origin.commit_all("feature, second try");
+    force_branch(&origin, "feature", &clean);
+    origin.git(&["checkout", "-q", "main"]);
+    origin.git(&["branch", "-q", "-D", "rewritten"]);
+
+    let (_parent, work) = clone(&origin, None);
+    git_in(&work, &["checkout", "-q", &clean]);
+    assert!(
+        Command::new("git")
+            .args(["cat-file", "-e", &format!("{before}^{{commit}}")])
+            .current_dir(&work)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| !s.success()),
+        "the commit before the push is not in the clone"
+    );
+    let run = run_script(&work, &push_env(&before, &clean));
+    assert_eq!(run.code, 0, "a clean force-push passes: {}", run.stderr);
+    assert!(
+        run.stderr.contains("force-push") && run.stderr.contains("no other remote branch"),
+        "the log says what it scanned instead:\n{}",
+        run.stderr
+    );
+    let log = read_json(&work.join("keyhound.sarif"));
+    assert!(results(&log).is_empty(), "{log:#}");
+
+    // The same force-push, with a key in the new commits: found, exit 1.
+    origin.git(&["checkout", "-q", "feature"]);
+    origin.write(
+        "deploy/.env",
+        format!("AWS_ACCESS_KEY_ID={KEY_ID_2}\nAWS_SECRET_ACCESS_KEY={SECRET_2}\n"),
+    );
+    let leaky = origin.commit_all("feature, with a key");
+    origin.git(&["checkout", "-q", "main"]);
+    let (_parent, work) = clone(&origin, None);
+    git_in(&work, &["checkout", "-q", &leaky]);
+    let run = run_script(&work, &push_env(&before, &leaky));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let log = read_json(&work.join("keyhound.sarif"));
+    let results = results(&log);
+    assert_eq!(results.len(), 1, "only the pushed commits' key: {log:#}");
+    assert_eq!(results[0]["properties"]["commit"], leaky.as_str());
+    assert_ne!(main, leaky);
+    for output in [&run.stdout, &run.stderr] {
+        assert_no_secret(output, SECRET_2);
+    }
+}
+
+#[test]
+fn a_first_push_of_a_clean_main_ignores_other_fetched_branches() {
+    let origin = Repo::init();
+    origin.write("README.md", "hello\n");
+    let main = origin.commit_all("main");
+    origin.git(&["checkout", "-q", "-b", "experiment"]);
+    origin.write("deploy/.env", credentials_file());
+    origin.commit_all("a key on another branch");
+    origin.git(&["checkout", "-q", "main"]);
+    let (_parent, work) = clone(&origin, None);
+    assert!(!git_in(&work, &["rev-parse", "--verify", "origin/experiment"]).is_empty());
+
+    let run = run_script(&work, &push_env(ZEROS, &main));
+    assert_eq!(run.code, 0, "main is clean: {}", run.stderr);
+    assert!(
+        run.stderr.contains("scanning the history of"),
+        "{}",
+        run.stderr
+    );
+    // A scheduled or manual run has no base either: the same.
+    let run = run_script(
+        &work,
+        &[
+            ("KEYHOUND_EVENT", "schedule"),
+            ("KEYHOUND_DEFAULT_BRANCH", "main"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_mistyped_base_is_a_usage_error_not_a_shallow_clone() {
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    repo.commit_all("base");
+    repo.write("src/main.py", "print('hello')\n");
+    let head = repo.commit_all("code");
+    for base in ["mian", "origin/mian", "HEAD~5"] {
+        let run = run_script(repo.path(), &pull_request_env(base, &head));
+        assert_eq!(run.code, 2, "{base}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not a revision") && !run.stderr.contains("fetch-depth"),
+            "{base}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("usage error (exit 2)"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// Every SARIF result's path, line and rule, as `(path, line, rule)`.
+fn places(log: &Value) -> Vec<(String, u64, String)> {
+    results(log)
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                location["region"]["startLine"].as_u64().unwrap(),
+                r["ruleId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_ci_log_names_each_finding_without_secrets() {
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    let base = repo.commit_all("base");
+    repo.write("deploy/.env", credentials_file());
+    repo.write(
+        "src/settings.py",
+        format!("\n\nAWS_ACCESS_KEY_ID = \"{KEY_ID_2}\"\nAWS_SECRET_ACCESS_KEY = \"{SECRET_2}\"\n"),
+    );
+    let head = repo.commit_all("two keys");
+
+    // GitHub Actions: the readable report and one annotation per finding.
+    let mut env = pull_request_env(&base, &head);
+    env.push(("GITHUB_ACTIONS", "true"));
+    let run = run_script(repo.path(), &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let log = read_json(&repo.path().join("keyhound.sarif"));
+    let places = places(&log);
+    assert_eq!(places.len(), 2, "{log:#}");
+    let annotations: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), places.len(), "{}", run.stdout);
+    for (path, line, rule) in &places {
+        assert!(
+            run.stdout.contains(&format!("{path}:{line}")),
+            "the log names {path}:{line}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(rule.as_str()),
+            "{rule}:\n{}",
+            run.stdout
+        );
+        let annotation = format!("::error file={path},line={line},");
+        assert!(
+            annotations
+                .iter()
+                .any(|a| a.starts_with(&annotation) && a.contains(rule.as_str())),
+            "{annotation}:\n{}",
+            run.stdout
+        );
+    }
+    for output in [&run.stdout, &run.stderr] {
+        assert_no_secret(output, SECRET);
+        assert_no_secret(output, SECRET_2);
+    }
+
+    // GitLab: the readable report in the job's log, no GitHub commands.
+    let run = run_script(
+        repo.path(),
+        &[
+            ("GITLAB_CI", "true"),
+            ("KEYHOUND_EVENT", "merge_request_event"),
+            ("KEYHOUND_BASE", &base),
+            ("KEYHOUND_HEAD", &head),
+            ("KEYHOUND_FORMAT", "gitlab"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for (path, line, rule) in &places {
+        assert!(
+            run.stdout.contains(&format!("{path}:{line}")),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains(rule.as_str()), "{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+    for output in [&run.stdout, &run.stderr] {
+        assert_no_secret(output, SECRET);
+        assert_no_secret(output, SECRET_2);
+    }
+    assert!(repo
+        .path()
+        .join("gl-secret-detection-report.json")
+        .is_file());
 }
