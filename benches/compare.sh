@@ -36,8 +36,8 @@ rm -f "$results/table"
 for tool in hyperfine rg git python3; do
   command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install hyperfine ripgrep git python3)" >&2; exit 2; }
 done
-cargo build --release --quiet
-keyhound=$root/target/release/keyhound
+cargo build --profile profiling --quiet
+keyhound=$root/target/profiling/keyhound
 
 # Peers, wherever pip, cargo or apt put them.
 site=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null || true)

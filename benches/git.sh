@@ -6,14 +6,14 @@
 #   2. staged, one file changed in a generated repository of FILES files (default 50000):
 #                          keyhound git staged   vs  git diff --cached | rg
 # Usage: benches/git.sh REPO [FILES]
-# Needs: hyperfine, rg, git, a release build (built if missing). Nothing is fetched.
+# Needs: hyperfine, rg, git, a build of the profiling profile (release with line tables; built if missing). Nothing is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repo=$(cd "${1:?usage: benches/git.sh REPO [FILES]}" && pwd)
 files=${2:-50000}
-keyhound=$PWD/target/release/keyhound
-[ -x "$keyhound" ] || cargo build --release
+keyhound=$PWD/target/profiling/keyhound
+[ -x "$keyhound" ] || cargo build --profile profiling
 for tool in hyperfine rg git; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
 done

@@ -4,14 +4,14 @@
 # files included). Prints hyperfine's table; ratios are from one run, side by side.
 #
 # Usage: benches/throughput.sh TREE [THREADS]
-# Needs: hyperfine and rg (Debian: apt-get install hyperfine ripgrep), a release build.
+# Needs: hyperfine and rg (Debian: apt-get install hyperfine ripgrep), a build of the profiling profile (release with line tables; built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tree=${1:?usage: benches/throughput.sh TREE [THREADS]}
 threads=${2:-2}
-keyhound=target/release/keyhound
-[ -x "$keyhound" ] || cargo build --release
+keyhound=target/profiling/keyhound
+[ -x "$keyhound" ] || cargo build --profile profiling
 for tool in hyperfine rg; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
 done
