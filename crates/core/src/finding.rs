@@ -149,16 +149,168 @@ impl Span {
     }
 }
 
+/// Short text a finding holds (a key id, an account id, a part's value): up to
+/// [`Text::INLINE`] bytes are kept in the value itself, longer text on the heap. A scan
+/// can hold a million findings: a key id in a `String` costs a 32-byte allocation on top
+/// of the 24 bytes of the `String`, a `Text` the 24 bytes alone. It is a `str` for every
+/// other purpose (`Deref`, `Display`, comparisons, serde).
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; Text::INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The longest text kept inline, in bytes.
+    pub const INLINE: usize = 22;
+
+    /// The text `text`.
+    pub fn new(text: &str) -> Text {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= Text::INLINE => {
+                let mut bytes = [0; Text::INLINE];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Text(Repr::Inline { len, bytes })
+            }
+            _ => Text(Repr::Heap(Box::from(text))),
+        }
+    }
+
+    /// The text as a `str`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Inline { len, bytes } => {
+                // Copied from a `str` whole, so always UTF-8.
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(text) => text,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::new(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        if text.len() <= Text::INLINE {
+            Text::new(&text)
+        } else {
+            Text(Repr::Heap(text.into_boxed_str()))
+        }
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.as_str().to_string()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        String::deserialize(deserializer).map(Text::from)
+    }
+}
+
 /// A secret value. It is kept so that callers can verify or fingerprint it, but `Display`,
 /// `Debug` and `Serialize` only ever show its first four characters; [`Secret::expose`]
 /// is the one way to the whole value.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
+pub struct Secret(Text);
 
 impl Secret {
     /// A secret holding `value` (in tests, or a value read back from a report).
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret(Text::from(value.into()))
     }
 
     /// The whole secret. Print it only when the user asked for it.
@@ -170,7 +322,7 @@ impl Secret {
     /// [`redacted`](Secret::redacted).
     pub fn shown(&self, show: bool) -> String {
         if show {
-            self.0.clone()
+            self.0.to_string()
         } else {
             self.redacted()
         }
@@ -206,7 +358,7 @@ impl<'de> Deserialize<'de> for Secret {
     /// Whatever text the report held: the whole value when it was written with secrets
     /// shown, else the redacted text.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        String::deserialize(deserializer).map(|value| Secret(Text::from(value)))
     }
 }
 
@@ -400,9 +552,9 @@ pub struct Finding {
     pub column: usize,
     /// The access key id, when one is part of the finding. Key ids are not secret: they
     /// are what an administrator looks up and deactivates.
-    pub key_id: Option<String>,
+    pub key_id: Option<Text>,
     /// The 12-digit AWS account id decoded offline from the key id, when there is one.
-    pub account_id: Option<String>,
+    pub account_id: Option<Text>,
     /// The canary-token service that owns that account (`Thinkst Canarytokens`, …), when
     /// the key is a canary: planted on purpose so that whoever uses it sets off an alert.
     /// Still a finding, but never to be tried against AWS (see [`canary_service`]).
@@ -466,5 +618,47 @@ impl fmt::Display for Finding {
             write!(f, " canary ({service})")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_inline_and_long_text_is_not_cut() {
+        for text in [
+            "",
+            "AKIAQWZ7RNE3OSJHKV4D",
+            "123456789012",
+            "é".repeat(11).as_str(),
+        ] {
+            let short = Text::new(text);
+            assert!(matches!(short.0, Repr::Inline { .. }), "{text}");
+            assert_eq!(short, text);
+        }
+        let long = "R9oUz3yBJb2fM+Xq0sLtV7hnKe4WdYa1pCgI/6Tw";
+        let text = Text::from(long.to_string());
+        assert!(matches!(text.0, Repr::Heap(_)));
+        assert_eq!(&*text, long);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 24);
+    }
+
+    /// What a million findings cost: a lone key id (the most common finding, and what a
+    /// file of key ids is made of) holds its struct and one heap block for its part;
+    /// its key id, account id and value are inline. benches/memory.sh measures the
+    /// whole process.
+    #[test]
+    fn a_lone_key_id_finding_is_small() {
+        let findings = crate::Scanner::default().scan(b"id = AKIAQWZ7RNE3OSJHKV4D\n");
+        let finding = &findings[0];
+        assert!(finding.account_id.is_some());
+        let heap: usize = finding.parts.capacity() * std::mem::size_of::<Part>();
+        let inline = |text: &Text| matches!(text.0, Repr::Inline { .. });
+        assert!(finding.key_id.as_ref().is_some_and(inline));
+        assert!(finding.account_id.as_ref().is_some_and(inline));
+        assert!(inline(&finding.parts[0].value.0));
+        let total = std::mem::size_of::<Finding>() + heap;
+        assert!(total <= 288, "{total} bytes a finding");
     }
 }

@@ -99,7 +99,7 @@ pub use canary::canary_service;
 pub use cancel::Cancel;
 pub use check::{check_examples, ExampleFailure};
 pub use error::{redact, Error, ErrorKind, REDACT_RUN};
-pub use finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span};
+pub use finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span, Text};
 pub use rule::{Pairing, Rule, MAX_WINDOW};
 pub use ruleset::{RuleSet, RuleSetBuilder};
 pub use scanner::{Ended, Scanner, Scratch, DEFAULT_MAX_FINDINGS};

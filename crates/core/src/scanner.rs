@@ -11,7 +11,7 @@ use crate::base64::{Decoded, Wrapping};
 use crate::canary::canary_service;
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
-use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
+use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span, Text};
 use crate::location::lines_and_columns;
 use crate::pair::{pair_up, Pair};
 use crate::ruleset::{Anchor, RuleSet};
@@ -517,7 +517,7 @@ impl Scanner {
         let key_id = parts
             .iter()
             .find(|p| p.kind == Kind::AccessKeyId)
-            .map(|p| p.value.expose().to_string());
+            .map(|p| Text::from(p.value.expose()));
         let (rule_id, kind, severity) = match (parts.len() > 1, self.rules.pairing()) {
             (true, Some(pairing)) => (pairing.rule_id.clone(), Kind::Credential, pairing.severity),
             _ => {
@@ -540,7 +540,11 @@ impl Scanner {
             .value
             .expose();
         // AWS's documentation keys predate the encoding: their "account" means nothing.
-        let account_id = key_id.as_deref().filter(|_| !example).and_then(account_id);
+        let account_id = key_id
+            .as_deref()
+            .filter(|_| !example)
+            .and_then(account_id)
+            .map(Text::from);
         Finding {
             fingerprint: Fingerprint::of(&rule_id, fingerprint_value),
             rule_id,

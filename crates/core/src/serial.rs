@@ -6,7 +6,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::canary::canary_service;
-use crate::finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span};
+use crate::finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span, Text};
 
 /// A finding serialised with its secrets shown in full or redacted: see
 /// [`Finding::shown`].
@@ -109,8 +109,8 @@ struct FindingData {
     rule: RuleId,
     kind: Kind,
     severity: Severity,
-    key_id: Option<String>,
-    account_id: Option<String>,
+    key_id: Option<Text>,
+    account_id: Option<Text>,
     example: bool,
     binary: bool,
     encoding: String,
