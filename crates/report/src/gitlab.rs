@@ -47,7 +47,86 @@ struct Document<'a> {
     version: &'static str,
     schema: &'static str,
     scan: Scan<'a>,
-    vulnerabilities: Vec<Vulnerability<'a>>,
+    vulnerabilities: Vulnerabilities<'a>,
+}
+
+/// Every finding of a report, then its suppressed ones, in report order.
+fn entries(
+    report: &Report,
+) -> impl Iterator<Item = (&SourceFindings, &Finding, Option<&keyhound_core::Allowance>)> {
+    report.sources.iter().flat_map(|file| {
+        let findings = file.findings.iter().map(move |f| (file, f, None));
+        let suppressed = file
+            .suppressed
+            .iter()
+            .map(move |(f, allowance)| (file, f, Some(allowance)));
+        findings.chain(suppressed)
+    })
+}
+
+/// The rank of each entry (in [`entries`] order) among the entries with the same
+/// fingerprint and path before it: ids hash the fingerprint and the path, and the same
+/// secret twice in one file is told apart by its rank there, in report order (which is
+/// deterministic). Found by sorting: 40 bytes per finding while it runs, then 4.
+fn ranks(report: &Report) -> Vec<u32> {
+    let mut paths: HashMap<String, u32> = HashMap::new();
+    let mut keyed: Vec<(u32, Fingerprint, u32)> = Vec::new();
+    for file in &report.sources {
+        let next = paths.len() as u32;
+        let path = *paths.entry(file.source.display()).or_insert(next);
+        let findings = file.findings.iter();
+        let suppressed = file.suppressed.iter().map(|(f, _)| f);
+        for finding in findings.chain(suppressed) {
+            keyed.push((path, finding.fingerprint, keyed.len() as u32));
+        }
+    }
+    keyed.sort_unstable();
+    let mut ranks = vec![0u32; keyed.len()];
+    for (i, &(path, fingerprint, ordinal)) in keyed.iter().enumerate() {
+        if let Some(&(previous_path, previous, previous_ordinal)) =
+            i.checked_sub(1).map(|i| &keyed[i])
+        {
+            if previous_path == path && previous == fingerprint {
+                ranks[ordinal as usize] = ranks[previous_ordinal as usize] + 1;
+            }
+        }
+    }
+    ranks
+}
+
+/// The vulnerabilities, serialised one at a time as the serialiser asks.
+struct Vulnerabilities<'a> {
+    report: &'a Report,
+    infos: &'a HashMap<&'a str, RuleInfo<'a>>,
+    ranks: &'a [u32],
+}
+
+impl Serialize for Vulnerabilities<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let all = entries(report).zip(self.ranks);
+        serializer.collect_seq(all.map(|((file, finding, allowance), &rank)| {
+            let path = file.source.display();
+            let id = vulnerability_id(&finding.fingerprint.to_hex(), &path, rank as usize);
+            let mut vulnerability = vulnerability(file, finding, &path, id, self.infos);
+            if let Some(verification) = report.verification_of(finding) {
+                vulnerability
+                    .description
+                    .push_str(&verification_sentence(verification));
+            }
+            if let Some(allowance) = allowance {
+                vulnerability.flags.push(Flag {
+                    kind: "flagged-as-likely-false-positive",
+                    origin: "keyhound",
+                    description: format!(
+                        "allowed by an inline `{}` comment on line {}",
+                        allowance.marker, allowance.line
+                    ),
+                });
+            }
+            vulnerability
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -234,41 +313,12 @@ pub fn write(out: &mut dyn Write, report: &Report, rules: &RuleSet) -> io::Resul
         value: format!("{path}: skipped, {bytes} bytes is over --max-file-size"),
     }));
 
-    // Ids hash the fingerprint and the path; the same secret twice in one file is told
-    // apart by its rank there, in report order (which is deterministic).
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    let mut vulnerabilities = Vec::new();
-    for file in &report.sources {
-        let path = file.source.display();
-        let entries = file.findings.iter().map(|finding| (finding, None)).chain(
-            file.suppressed
-                .iter()
-                .map(|(f, allowance)| (f, Some(allowance))),
-        );
-        for (finding, allowance) in entries {
-            let fingerprint = finding.fingerprint.to_hex();
-            let rank = seen.entry((fingerprint.clone(), path.clone())).or_default();
-            let id = vulnerability_id(&fingerprint, &path, *rank);
-            *rank += 1;
-            let mut vulnerability = vulnerability(file, finding, &path, id, &infos);
-            if let Some(verification) = report.verification_of(finding) {
-                vulnerability
-                    .description
-                    .push_str(&verification_sentence(verification));
-            }
-            if let Some(allowance) = allowance {
-                vulnerability.flags.push(Flag {
-                    kind: "flagged-as-likely-false-positive",
-                    origin: "keyhound",
-                    description: format!(
-                        "allowed by an inline `{}` comment on line {}",
-                        allowance.marker, allowance.line
-                    ),
-                });
-            }
-            vulnerabilities.push(vulnerability);
-        }
-    }
+    let ranks = ranks(report);
+    let vulnerabilities = Vulnerabilities {
+        report,
+        infos: &infos,
+        ranks: &ranks,
+    };
 
     let document = Document {
         version: SCHEMA_VERSION,

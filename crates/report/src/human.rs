@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use keyhound_core::{Finding, Kind, RuleSet, Severity, Verification};
+use keyhound_core::{Allowance, Finding, Kind, RuleSet, Severity, Verification, Verifications};
 
 use crate::model::{GitOrigin, Report, SourceFindings, Stats};
 use crate::text::{escape, utc_date};
@@ -47,67 +47,120 @@ pub fn write(
     style: Style,
     show_secrets: bool,
 ) -> io::Result<()> {
-    let mut remediations: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-    let mut entries: Vec<(&SourceFindings, &Finding)> = report.findings().collect();
-    // Live keys first: they are the ones to deactivate now. The sort is stable, so the
-    // rest keep the report's order.
-    entries.sort_by_key(|(_, finding)| {
-        !matches!(
+    let mut remediations = Remediations::default();
+    // Live keys first: they are the ones to deactivate now; the rest in report order.
+    // Two passes over the report rather than a sorted list of every finding.
+    let live = |finding: &Finding| {
+        matches!(
             report.verification_of(finding),
             Some(Verification::Live { .. })
         )
-    });
-    for (file, finding) in entries {
-        let path = file.source.display();
-        write_finding(out, &path, finding, style, show_secrets)?;
-        if let Some(verification) = report.verification_of(finding) {
-            write_verification(out, verification, style)?;
-        }
-        if let Some(git) = file.source.git() {
-            write_git(out, git, style)?;
-        }
-        writeln!(out)?;
-        if let Some(entry) = remediation_of(rules, finding) {
-            remediations
-                .entry(finding.rule_id.as_str())
-                .or_insert(entry);
+    };
+    let passes: &[bool] = if report.verification.is_some() {
+        &[true, false]
+    } else {
+        &[false]
+    };
+    for &live_pass in passes {
+        for (file, finding) in report.findings() {
+            if report.verification.is_some() && live(finding) != live_pass {
+                continue;
+            }
+            let verification = report.verification_of(finding);
+            write_entry(out, file, finding, verification, style, show_secrets)?;
+            remediations.note(rules, finding);
         }
     }
-    let suppressed: Vec<_> = report
+    let suppressed = report
         .sources
         .iter()
-        .flat_map(|file| file.suppressed.iter().map(move |entry| (file, entry)))
-        .collect();
-    if !suppressed.is_empty() {
+        .flat_map(|file| file.suppressed.iter().map(move |entry| (file, entry)));
+    write_suppressed(out, suppressed, style)?;
+    remediations.write(out, style)
+}
+
+/// One finding's block as the report writes it: the finding, what STS said, where in
+/// git, a blank line.
+pub(crate) fn write_entry(
+    out: &mut dyn Write,
+    file: &SourceFindings,
+    finding: &Finding,
+    verification: Option<&Verification>,
+    style: Style,
+    show_secrets: bool,
+) -> io::Result<()> {
+    let path = file.source.display();
+    write_finding(out, &path, finding, style, show_secrets)?;
+    if let Some(verification) = verification {
+        write_verification(out, verification, style)?;
+    }
+    if let Some(git) = file.source.git() {
+        write_git(out, git, style)?;
+    }
+    writeln!(out)
+}
+
+/// The section of findings inline comments allowed, when there are any.
+pub(crate) fn write_suppressed<'a>(
+    out: &mut dyn Write,
+    suppressed: impl IntoIterator<Item = (&'a SourceFindings, &'a (Finding, Allowance))>,
+    style: Style,
+) -> io::Result<()> {
+    let mut suppressed = suppressed.into_iter().peekable();
+    if suppressed.peek().is_none() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}",
+        style.paint("1", "Suppressed by inline comments:")
+    )?;
+    for (file, (finding, allowance)) in suppressed {
         writeln!(
             out,
-            "{}",
-            style.paint("1", "Suppressed by inline comments:")
+            "  {}:{}:{} {} {} [{}]: {} on line {}",
+            file.source.display(),
+            finding.line,
+            finding.column,
+            finding.severity.as_str().to_uppercase(),
+            finding.kind,
+            finding.rule_id,
+            allowance.marker,
+            allowance.line
         )?;
-        for (file, (finding, allowance)) in suppressed {
-            writeln!(
-                out,
-                "  {}:{}:{} {} {} [{}]: {} on line {}",
-                file.source.display(),
-                finding.line,
-                finding.column,
-                finding.severity.as_str().to_uppercase(),
-                finding.kind,
-                finding.rule_id,
-                allowance.marker,
-                allowance.line
-            )?;
-        }
-        writeln!(out)?;
     }
-    if !remediations.is_empty() {
+    writeln!(out)
+}
+
+/// What to do, once per rule that found something: name and remediation by rule id.
+#[derive(Default)]
+pub(crate) struct Remediations<'r> {
+    by_rule: BTreeMap<String, (&'r str, &'r str)>,
+}
+
+impl<'r> Remediations<'r> {
+    /// Notes the remediation of `finding`'s rule.
+    pub(crate) fn note(&mut self, rules: &'r RuleSet, finding: &Finding) {
+        if self.by_rule.contains_key(finding.rule_id.as_str()) {
+            return;
+        }
+        if let Some(entry) = remediation_of(rules, finding) {
+            self.by_rule.insert(finding.rule_id.to_string(), entry);
+        }
+    }
+
+    /// Writes the "What to do" section, when there is anything to do.
+    pub(crate) fn write(&self, out: &mut dyn Write, style: Style) -> io::Result<()> {
+        if self.by_rule.is_empty() {
+            return Ok(());
+        }
         writeln!(out, "{}", style.paint("1", "What to do:"))?;
-        for (rule_id, (name, text)) in remediations {
+        for (rule_id, (name, text)) in &self.by_rule {
             writeln!(out, "  {} ({rule_id}):", style.paint("1", name))?;
             writeln!(out, "    {text}")?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn remediation_of<'r>(rules: &'r RuleSet, finding: &Finding) -> Option<(&'r str, &'r str)> {
@@ -219,15 +272,34 @@ fn write_git(out: &mut dyn Write, git: &GitOrigin, style: Style) -> io::Result<(
 
 /// The one-line summary: files, bytes, findings by severity, unreadable, skipped, time.
 pub fn summary_line(stats: &Stats, report: &Report) -> String {
-    let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
+    let mut by_severity = [0u64; SEVERITIES.len()];
     for (_, finding) in report.findings() {
-        *by_severity
-            .entry(std::cmp::Reverse(finding.severity))
-            .or_default() += 1;
+        by_severity[finding.severity as usize] += 1;
     }
-    let severities: Vec<String> = by_severity
+    summary(stats, &by_severity, report.verification.as_ref())
+}
+
+/// Every severity, lowest first (`Severity as usize` indexes it).
+pub(crate) const SEVERITIES: [Severity; 5] = [
+    Severity::Info,
+    Severity::Low,
+    Severity::Medium,
+    Severity::High,
+    Severity::Critical,
+];
+
+/// [`summary_line`] from the findings counted by severity (indexed by `Severity as
+/// usize`) and what the verifier said.
+pub(crate) fn summary(
+    stats: &Stats,
+    by_severity: &[u64; 5],
+    verification: Option<&Verifications>,
+) -> String {
+    let severities: Vec<String> = SEVERITIES
         .iter()
-        .map(|(severity, count)| format!("{count} {}", severity.0.as_str()))
+        .rev()
+        .filter(|&&severity| by_severity[severity as usize] > 0)
+        .map(|&severity| format!("{} {}", by_severity[severity as usize], severity.as_str()))
         .collect();
     let mut findings = plural(stats.findings, "finding");
     if !severities.is_empty() {
@@ -293,7 +365,7 @@ pub fn summary_line(stats: &Stats, report: &Report) -> String {
     if stats.suppressed > 0 {
         line.push_str(&format!(", {} suppressed inline", stats.suppressed));
     }
-    if let Some(verified) = &report.verification {
+    if let Some(verified) = verification {
         let counts = verified.counts();
         let mut states = vec![
             format!("{} live", counts.live),

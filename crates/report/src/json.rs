@@ -20,11 +20,40 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    findings: Vec<FindingRecord<'a>>,
+    findings: Records<'a>,
     /// Only with `--show-suppressed`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    suppressed: Vec<FindingRecord<'a>>,
+    #[serde(skip_serializing_if = "Records::is_empty")]
+    suppressed: Records<'a>,
     stats: StatsRecord<'a>,
+}
+
+/// The findings (or the suppressed findings) of a report, serialised one record at a
+/// time as the serialiser asks: no list of records is built, so writing a report takes
+/// no memory per finding.
+struct Records<'a> {
+    report: &'a Report,
+    show_secrets: bool,
+    suppressed: bool,
+}
+
+impl Records<'_> {
+    fn is_empty(&self) -> bool {
+        if self.suppressed {
+            self.report.sources.iter().all(|s| s.suppressed.is_empty())
+        } else {
+            self.report.sources.iter().all(|s| s.findings.is_empty())
+        }
+    }
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.suppressed {
+            serializer.collect_seq(suppressed_records(self.report, self.show_secrets))
+        } else {
+            serializer.collect_seq(records(self.report, self.show_secrets))
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -291,8 +320,16 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
     let document = Document {
         version: SCHEMA_VERSION,
         tool: tool(),
-        findings: records(report, show_secrets).collect(),
-        suppressed: suppressed_records(report, show_secrets).collect(),
+        findings: Records {
+            report,
+            show_secrets,
+            suppressed: false,
+        },
+        suppressed: Records {
+            report,
+            show_secrets,
+            suppressed: true,
+        },
         stats: stats_record(report),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
@@ -301,14 +338,53 @@ pub fn write_json(out: &mut dyn Write, report: &Report, show_secrets: bool) -> i
 
 /// Writes one line per finding, then a summary line.
 pub fn write_jsonl(out: &mut dyn Write, report: &Report, show_secrets: bool) -> io::Result<()> {
-    for record in records(report, show_secrets) {
-        serde_json::to_writer(&mut *out, &Line::Finding(record))?;
-        writeln!(out)?;
+    for file in &report.sources {
+        for finding in &file.findings {
+            let verification = report.verification_of(finding);
+            write_line(out, file, finding, verification, show_secrets)?;
+        }
     }
-    for record in suppressed_records(report, show_secrets) {
+    for file in &report.sources {
+        write_suppressed_lines(out, file, show_secrets)?;
+    }
+    write_summary_line(out, report)
+}
+
+/// One `{"type":"finding",…}` line.
+pub(crate) fn write_line(
+    out: &mut dyn Write,
+    file: &SourceFindings,
+    finding: &Finding,
+    verification: Option<&Verification>,
+    show_secrets: bool,
+) -> io::Result<()> {
+    let record = finding_record(file, finding, verification, show_secrets);
+    serde_json::to_writer(&mut *out, &Line::Finding(record))?;
+    writeln!(out)
+}
+
+/// The `{"type":"suppressed",…}` lines of `file`.
+pub(crate) fn write_suppressed_lines(
+    out: &mut dyn Write,
+    file: &SourceFindings,
+    show_secrets: bool,
+) -> io::Result<()> {
+    for (finding, allowance) in &file.suppressed {
+        let record = FindingRecord {
+            suppressed_by: Some(SuppressedBy {
+                marker: allowance.marker,
+                line: allowance.line,
+            }),
+            ..finding_record(file, finding, None, show_secrets)
+        };
         serde_json::to_writer(&mut *out, &Line::Suppressed(record))?;
         writeln!(out)?;
     }
+    Ok(())
+}
+
+/// The `{"type":"summary",…}` line: `report`'s stats.
+pub(crate) fn write_summary_line(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let summary = Line::Summary {
         version: SCHEMA_VERSION,
         tool: tool(),

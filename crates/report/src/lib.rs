@@ -10,7 +10,9 @@
 //!   secret).
 //! * Writers: [`human`] (a block per finding, then what to do), [`json`] (one document,
 //!   or JSON Lines), [`sarif`] (2.1.0, for GitHub code scanning) and [`gitlab`] (GitLab's
-//!   secret-detection report). [`write()`] picks one by [`Format`].
+//!   secret-detection report). [`write()`] picks one by [`Format`]. Each writes straight
+//!   to its output, building no copy of the findings; a [`StreamWriter`] writes the human
+//!   and JSON Lines formats a source at a time, as a scan finds them.
 //!
 //! Every writer redacts secrets and session tokens to their first 4 characters unless
 //! asked to show them; key ids are shown in full (an administrator needs them to
@@ -60,6 +62,7 @@ pub mod human;
 pub mod json;
 mod model;
 pub mod sarif;
+mod stream;
 mod text;
 
 use std::io::{self, Write};
@@ -71,6 +74,7 @@ pub use builder::ReportBuilder;
 pub use filter::{Allowlist, ExamplePolicy};
 pub use model::{Commit, GitOrigin, GitStats, NotScanned, Report, Source, SourceFindings, Stats};
 pub use sarif::Written;
+pub use stream::{BaselineFilter, StreamWriter, Streamed};
 pub use text::{display_path, escape, part_label, path_of_bytes, provenance, utc_date};
 
 /// The report formats.

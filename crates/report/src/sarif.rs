@@ -46,7 +46,7 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool<'a>,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
     properties: RunProperties,
 }
 
@@ -326,39 +326,23 @@ pub fn write(
         .map(|(i, info)| (info.id, i))
         .collect();
 
-    // Every finding with the file it is in and, when suppressed, why.
-    let mut entries: Vec<Entry<'_>> = Vec::new();
-    for file in &report.sources {
-        entries.extend(file.findings.iter().map(|finding| Entry {
-            file,
-            finding,
-            suppressed: None,
-            verification: report.verification_of(finding),
-        }));
-        entries.extend(file.suppressed.iter().map(|(finding, allowance)| Entry {
-            file,
-            finding,
-            suppressed: Some(allowance),
-            verification: None,
-        }));
+    // Results go highest severity first; suppressed findings last, keys STS called live
+    // first, equal ranks in report order. There are few ranks, so the results are
+    // chosen by counting each rank and then walking the report once per rank needed: no
+    // list of every finding is built.
+    let mut per_rank = [0usize; RANKS];
+    for entry in entries(report) {
+        per_rank[entry.rank()] += 1;
     }
-    let total = entries.len();
-    // Stable: equal severities keep the report's order. Suppressed findings go last, keys
-    // STS called live first.
-    entries.sort_by_key(|e| {
-        (
-            e.suppressed.is_some(),
-            !matches!(e.verification, Some(Verification::Live { .. })),
-            std::cmp::Reverse(e.finding.severity),
-        )
-    });
-    entries.truncate(MAX_RESULTS);
-    let dropped = total - entries.len();
-
-    let results = entries
-        .iter()
-        .map(|entry| result(entry, &infos, &index, show_secrets))
-        .collect();
+    let total: usize = per_rank.iter().sum();
+    let dropped = total.saturating_sub(MAX_RESULTS);
+    let results = Results {
+        report,
+        infos: &infos,
+        index: &index,
+        per_rank,
+        show_secrets,
+    };
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -391,6 +375,70 @@ struct Entry<'a> {
     finding: &'a Finding,
     suppressed: Option<&'a keyhound_core::Allowance>,
     verification: Option<&'a Verification>,
+}
+
+/// How many ranks [`Entry::rank`] gives: suppressed or not, live or not, five severities.
+const RANKS: usize = 2 * 2 * 5;
+
+impl Entry<'_> {
+    /// Where the entry goes among the results: lower first.
+    fn rank(&self) -> usize {
+        let live = matches!(self.verification, Some(Verification::Live { .. }));
+        let severity = Severity::Critical as usize - self.finding.severity as usize;
+        usize::from(self.suppressed.is_some()) * 10 + usize::from(!live) * 5 + severity
+    }
+}
+
+/// Every finding of `report` with the file it is in and, when suppressed, why: each
+/// file's findings, then its suppressed ones, in report order.
+fn entries(report: &Report) -> impl Iterator<Item = Entry<'_>> {
+    report.sources.iter().flat_map(move |file| {
+        let findings = file.findings.iter().map(move |finding| Entry {
+            file,
+            finding,
+            suppressed: None,
+            verification: report.verification_of(finding),
+        });
+        let suppressed = file
+            .suppressed
+            .iter()
+            .map(move |(finding, allowance)| Entry {
+                file,
+                finding,
+                suppressed: Some(allowance),
+                verification: None,
+            });
+        findings.chain(suppressed)
+    })
+}
+
+/// The results, serialised one at a time: rank by rank, each rank in report order, up
+/// to [`MAX_RESULTS`].
+struct Results<'a> {
+    report: &'a Report,
+    infos: &'a [RuleInfo<'a>],
+    index: &'a HashMap<&'a str, usize>,
+    per_rank: [usize; RANKS],
+    show_secrets: bool,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut left = MAX_RESULTS;
+        let mut ranks = Vec::new();
+        for (rank, &count) in self.per_rank.iter().enumerate() {
+            if count > 0 && left > 0 {
+                ranks.push(rank);
+                left = left.saturating_sub(count);
+            }
+        }
+        let results = ranks
+            .into_iter()
+            .flat_map(|rank| entries(self.report).filter(move |e| e.rank() == rank))
+            .take(MAX_RESULTS)
+            .map(|entry| result(&entry, self.infos, self.index, self.show_secrets));
+        serializer.collect_seq(results)
+    }
 }
 
 fn result<'a>(
