@@ -13,7 +13,10 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use keyhound_config::Config;
 use keyhound_core::{Finding, RuleSet, Verifications};
-use keyhound_report::{display_path, human, Baseline, Report, Source, WriteOptions};
+use keyhound_report::{
+    display_path, human, Baseline, BaselineFilter, Report, Source, SourceFindings, StreamWriter,
+    WriteOptions,
+};
 
 use crate::args::{ColorChoice, OutputArgs};
 use crate::exit::ExitCode;
@@ -38,20 +41,116 @@ pub fn finish(
     }
     if let Some(path) = &output.baseline {
         Baseline::load(path)?.apply(&mut report);
-        for entry in &report.stats.baseline_stale {
-            eprintln!(
-                "keyhound: baseline entry no longer found (prune it): {} {} {}",
-                entry.path,
-                entry.rule,
-                entry.short_fingerprint()
-            );
-        }
+        tell_stale(&report);
     }
     // Only what will be reported is verified: not what was allowlisted or baselined.
     if let Some(options) = output.verification.options() {
         report.verification = Some(verify(report.findings().map(|(_, f)| f), &options));
     }
     emit(&report, output, &config.rules)
+}
+
+/// Whether the report can be written as the scan goes ([`stream`]): the human and JSON
+/// Lines formats, unless something needs every finding first (`--verify` verifies them
+/// together, `--write-baseline` writes them all).
+pub fn streams(output: &OutputArgs) -> bool {
+    matches!(
+        output.format.into(),
+        keyhound_report::Format::Human | keyhound_report::Format::Jsonl
+    ) && !output.verification.verify
+        && output.write_baseline.is_none()
+        && output.ci_log.is_none()
+}
+
+/// [`finish`] and [`emit`] one source at a time: `scan` runs the scan, handing every
+/// source with findings to the sink it is given, and returns the report of the rest
+/// (counts, unreadable inputs). Each source is filtered as [`finish`] filters a report
+/// (its own report file, the configuration, inline suppressions, the baseline) and
+/// written at once; the summary and the exit code come at the end, as [`emit`]'s.
+///
+/// Sources are written in the order the scan finds them: with several threads, the
+/// order the files are finished in; each file's findings in the order of its text.
+pub fn stream(
+    config: &Config,
+    output: &OutputArgs,
+    scan: impl FnOnce(&mut dyn FnMut(SourceFindings)) -> Report,
+) -> anyhow::Result<ExitCode> {
+    // A baseline that does not load stops the run before anything is scanned.
+    let baseline = output.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut baseline = baseline.as_ref().map(BaselineFilter::new);
+    let own_report = own_report(output);
+    let (mut out, to_file) = open_output(output.report_path.as_deref())?;
+    let options = write_options(output, to_file);
+    let mut writer = StreamWriter::new(&mut out, &config.rules, output.format.into(), options)
+        .context("this format is written whole")?;
+    let mut allowlisted = keyhound_report::Stats::default();
+    let mut failed: Option<std::io::Error> = None;
+    let mut sink = |group: SourceFindings| {
+        if failed.is_some() || is_own_report(&group, own_report.as_deref()) {
+            return;
+        }
+        let mut one = Report {
+            sources: vec![group],
+            ..Report::default()
+        };
+        config.apply(&mut one);
+        allowlisted.allowlisted_paths += one.stats.allowlisted_paths;
+        allowlisted.allowlisted_values += one.stats.allowlisted_values;
+        allowlisted.examples_ignored += one.stats.examples_ignored;
+        if !output.show_suppressed {
+            one.forget_suppressed();
+        }
+        for mut group in one.sources {
+            if let Some(baseline) = &mut baseline {
+                baseline.apply(&mut group);
+            }
+            if group.findings.is_empty() && group.suppressed.is_empty() {
+                continue;
+            }
+            if let Err(err) = writer.source(group) {
+                failed = Some(err);
+                return;
+            }
+        }
+    };
+    let mut report = scan(&mut sink);
+    if let Some(err) = failed {
+        return Err(err.into());
+    }
+    config.apply(&mut report);
+    report.stats.allowlisted_paths += allowlisted.allowlisted_paths;
+    report.stats.allowlisted_values += allowlisted.allowlisted_values;
+    report.stats.examples_ignored += allowlisted.examples_ignored;
+    report.stats.examples_fail = config.fail_on_examples(output.fail_on_examples);
+    if let Some(baseline) = baseline {
+        baseline.finish(&mut report.stats);
+        tell_stale(&report);
+    }
+    let streamed = writer.finish(&report)?;
+    drop(out);
+    report.stats.findings = streamed.findings();
+    report.stats.examples = streamed.examples();
+    eprintln!("{}", streamed.summary_line(&report.stats));
+    let examples_fail = output.fail_on_examples || report.stats.examples_fail;
+    Ok(if report.is_incomplete() {
+        ExitCode::Incomplete
+    } else if streamed.failing(examples_fail) > 0 {
+        ExitCode::Findings
+    } else {
+        ExitCode::Clean
+    })
+}
+
+/// Names the baseline entries that matched nothing, on stderr.
+fn tell_stale(report: &Report) {
+    for entry in &report.stats.baseline_stale {
+        eprintln!(
+            "keyhound: baseline entry no longer found (prune it): {} {} {}",
+            entry.path,
+            entry.rule,
+            entry.short_fingerprint()
+        );
+    }
 }
 
 /// `--verify`: asks STS about every credential among `findings`, saying so on stderr.
@@ -67,15 +166,7 @@ pub fn verify<'a>(
 /// for findings.
 pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Result<ExitCode> {
     let (mut out, to_file) = open_output(output.report_path.as_deref())?;
-    let options = WriteOptions {
-        show_secrets: output.show_secrets,
-        // A file gets colour only when asked for.
-        color: if to_file {
-            output.color == ColorChoice::Always
-        } else {
-            use_color(output.color)
-        },
-    };
+    let options = write_options(output, to_file);
     let written = keyhound_report::write(&mut out, report, rules, output.format.into(), options)?;
     if written.dropped > 0 {
         eprintln!(
@@ -102,6 +193,19 @@ pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Re
     })
 }
 
+/// How to write: secrets shown when asked; colour on a terminal (a file gets colour
+/// only when asked for).
+fn write_options(output: &OutputArgs, to_file: bool) -> WriteOptions {
+    WriteOptions {
+        show_secrets: output.show_secrets,
+        color: if to_file {
+            output.color == ColorChoice::Always
+        } else {
+            use_color(output.color)
+        },
+    }
+}
+
 /// Standard output, or the file at `path` (then `true`).
 pub fn open_output(path: Option<&std::path::Path>) -> anyhow::Result<(Box<dyn Write>, bool)> {
     Ok(match path {
@@ -121,24 +225,34 @@ pub fn open_output(path: Option<&std::path::Path>) -> anyhow::Result<(Box<dyn Wr
 /// it names the key ids it found, which would come back as new findings at every run.
 /// (It holds no secret: every format redacts them.) Git findings are blobs, never it.
 fn forget_own_report(report: &mut Report, output: &OutputArgs) {
-    let Some(target) = output
+    let Some(target) = own_report(output) else {
+        return;
+    };
+    report.retain_sources(|group| !is_own_report(group, Some(&target)));
+}
+
+/// The report file being written, canonicalised, when it already exists.
+fn own_report(output: &OutputArgs) -> Option<std::path::PathBuf> {
+    output
         .report_path
         .as_deref()
         .and_then(|path| std::fs::canonicalize(path).ok())
-    else {
-        return;
+}
+
+/// Whether `group` is the report being written (`target`), said on stderr when it is.
+fn is_own_report(group: &SourceFindings, target: Option<&std::path::Path>) -> bool {
+    let Some(target) = target else {
+        return false;
     };
-    report.retain_sources(|group| {
-        let own = matches!(&group.source, Source::Path(path)
-            if std::fs::canonicalize(path).is_ok_and(|path| path == target));
-        if own {
-            eprintln!(
-                "keyhound: {}: not reported: it is the report being written (--report-path)",
-                group.source.display()
-            );
-        }
-        !own
-    });
+    let own = matches!(&group.source, Source::Path(path)
+        if std::fs::canonicalize(path).is_ok_and(|path| path == target));
+    if own {
+        eprintln!(
+            "keyhound: {}: not reported: it is the report being written (--report-path)",
+            group.source.display()
+        );
+    }
+    own
 }
 
 /// Whether to colour standard output.

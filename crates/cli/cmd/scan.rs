@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use keyhound_config::Config;
 use keyhound_core::{Scanner, Scratch};
-use keyhound_input::{record, scan_paths_with, scan_stream, Control, WalkOptions};
-use keyhound_report::{human, Baseline, Report, ReportBuilder, Source};
+use keyhound_input::{record, scan_stream, walk_with, Control, Event, WalkOptions};
+use keyhound_report::{human, Baseline, Report, ReportBuilder, Source, SourceFindings};
 
 use crate::args::{BaselineArgs, ScanArgs};
-use crate::cmd::finish;
+use crate::cmd::{finish, stream, streams};
 use crate::exit::ExitCode;
 use crate::tell::tell_walk;
 
@@ -35,7 +35,7 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
             config.file_size_limit(output.max_file_size),
         )
     };
-    let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner);
+    let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner, None);
     config.apply(&mut report);
     for group in &mut report.sources {
         if let Source::Path(path) = &group.source {
@@ -85,7 +85,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             config.file_size_limit(output.max_file_size),
         )
     };
-    let mut report = collect(&paths, &walk, &scanner);
+    if streams(output) {
+        return stream(&config, output, |sink| {
+            let mut report = collect(&paths, &walk, &scanner, Some(sink));
+            report.stats.elapsed = started.elapsed();
+            report
+        });
+    }
+    let mut report = collect(&paths, &walk, &scanner, None);
     report.stats.elapsed = started.elapsed();
     finish(report, &config, output)
 }
@@ -113,23 +120,18 @@ fn scan_root(paths: &[PathBuf]) -> PathBuf {
 
 /// Walks and scans `paths` (`-` is standard input) into a sorted report, naming every
 /// skipped or unreadable input on stderr as it happens, with a progress bar of the files
-/// when stderr is a terminal.
-fn collect(paths: &[PathBuf], walk: &WalkOptions, scanner: &Scanner) -> Report {
+/// when stderr is a terminal. Standard input is read while the files are walked. With a
+/// `sink`, every source with findings goes to it as it
+/// is scanned, and the report only counts them.
+fn collect(
+    paths: &[PathBuf],
+    walk: &WalkOptions,
+    scanner: &Scanner,
+    mut sink: Option<&mut dyn FnMut(SourceFindings)>,
+) -> Report {
     let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.iter().cloned().partition(|p| p.as_os_str() == "-");
     let mut builder = ReportBuilder::new();
-    if !stdin.is_empty() {
-        let event = scan_stream(
-            Source::Stdin,
-            std::io::stdin().lock(),
-            walk.max_file_size,
-            scanner,
-            &mut Scratch::new(),
-            &mut Vec::new(),
-        );
-        tell_walk(&event);
-        record(&mut builder, event);
-    }
     let bar = crate::progress::Bar::on_terminal("files").map(Arc::new);
     let control = Control {
         progress: bar
@@ -137,17 +139,70 @@ fn collect(paths: &[PathBuf], walk: &WalkOptions, scanner: &Scanner) -> Report {
             .map(|bar| bar as Arc<dyn keyhound_input::Progress>),
         ..Control::default()
     };
-    scan_paths_with(
-        &mut builder,
-        &files,
-        walk,
-        scanner,
-        &control,
-        |event| match &bar {
-            Some(bar) => bar.suspend(|| tell_walk(event)),
-            None => tell_walk(event),
-        },
-    );
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let files = &files;
+        let control = &control;
+        // Standard input is read on its own thread while the files are walked: a pipe
+        // that is slow to close holds up nothing else.
+        if !stdin.is_empty() {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                let event = scan_stream(
+                    Source::Stdin,
+                    std::io::stdin().lock(),
+                    walk.max_file_size,
+                    scanner,
+                    &mut Scratch::new(),
+                    &mut Vec::new(),
+                );
+                // The receiver outlives this thread.
+                let _ = sender.send(event);
+            });
+        }
+        let walker = scope.spawn(move || walk_with(files, walk, scanner, control, &sender));
+        for event in receiver {
+            match &bar {
+                Some(bar) => bar.suspend(|| tell_walk(&event)),
+                None => tell_walk(&event),
+            }
+            deliver(&mut builder, event, &mut sink);
+        }
+        walker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     builder.sort();
     builder.build()
+}
+
+/// Counts `event` in `builder`; a source with findings goes to `sink` when there is one
+/// (counted as a file, its findings left for the sink to count).
+fn deliver(
+    builder: &mut ReportBuilder,
+    event: Event,
+    sink: &mut Option<&mut dyn FnMut(SourceFindings)>,
+) {
+    match (event, sink) {
+        (
+            Event::Scanned {
+                source,
+                bytes,
+                findings,
+                suppressed,
+                stopped: None,
+                ..
+            },
+            Some(sink),
+        ) => {
+            builder.counted(1, bytes, 0);
+            builder.stats_mut().suppressed += suppressed.len() as u64;
+            sink(SourceFindings {
+                source,
+                findings,
+                suppressed,
+            });
+        }
+        (event, _) => record(builder, event),
+    }
 }
