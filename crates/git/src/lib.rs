@@ -181,6 +181,8 @@
 struct ReadmeDoctests;
 
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod graph;
 mod history;
 mod object;

@@ -3,12 +3,12 @@
 
 /// A delta (or the entry holding it) that cannot be used.
 #[derive(Debug)]
-pub(super) struct Undecodable;
+pub(crate) struct Undecodable;
 
 /// Builds the object `delta` describes from `base` into `out` (git's delta format: the
 /// base's size, the result's size, then copy and insert instructions). Returns the
 /// result's size; over `limit`, nothing is built.
-pub(super) fn apply_delta(
+pub(crate) fn apply_delta(
     base: &[u8],
     delta: &[u8],
     limit: u64,

@@ -34,7 +34,7 @@ mod lookup;
 mod reader;
 mod resident;
 
-use delta::{apply_delta, Undecodable};
+pub(crate) use delta::{apply_delta, Undecodable};
 use lookup::find;
 pub(crate) use reader::PackReader;
 use resident::{file_backed_kb, Mapped, Resident, INDEX_SEARCH_BYTES, PAGE};
@@ -272,6 +272,15 @@ impl Packs {
             blobs,
             stopped,
         }
+    }
+
+    /// Every object id the pack indexes list, for the fuzz targets.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.packs.iter().flat_map(|pack| {
+            (0..pack.index.num_objects())
+                .map(|position| pack.index.oid_at_index(position).to_owned())
+        })
     }
 
     /// Where object `id` is: its pack and its node in that pack's delta tree.
