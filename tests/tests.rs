@@ -15,6 +15,7 @@ mod hostile_git;
 mod hostile_output;
 mod hostile_rules;
 mod linear;
+mod paper_cuts;
 mod sarif;
 mod scan;
 mod stub;

@@ -2,7 +2,7 @@
 //! what `--verify` does. Libraries tell events; this is where they become lines.
 
 use keyhound_input::Event;
-use keyhound_report::display_path;
+use keyhound_report::{display_path, plural_of};
 
 /// Names a skipped, unreadable or not completely scanned input, a file that grew while
 /// it was read, or a warning, as it happens.
@@ -53,7 +53,7 @@ pub fn tell_verify(event: keyhound_verify::Event) {
             proxy_variable,
         } => eprintln!(
             "keyhound: verifying {} with STS GetCallerIdentity at {endpoint}{}",
-            plural(credentials as u64, "credential", "credentials"),
+            plural_of(credentials as u64, "credential", "credentials"),
             proxy_variable
                 .map(|variable| format!(" (through the proxy in {variable})"))
                 .unwrap_or_default()
@@ -63,7 +63,7 @@ pub fn tell_verify(event: keyhound_verify::Event) {
         }
         keyhound_verify::Event::CanariesSkipped(count) => eprintln!(
             "keyhound: {} not verified: trying one would alert whoever planted it",
-            plural(count as u64, "canary token", "canary tokens")
+            plural_of(count as u64, "canary token", "canary tokens")
         ),
     }
 }
@@ -75,14 +75,5 @@ pub fn tell_processes(found: &keyhound_input::env::ProcessEnvironments) {
     }
     for (name, error) in &found.unreadable {
         eprintln!("keyhound: {name}: cannot read: {error}");
-    }
-}
-
-/// `1 credential`, `2 credentials`.
-pub fn plural(count: u64, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{count} {many}")
     }
 }

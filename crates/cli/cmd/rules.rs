@@ -7,6 +7,7 @@ use keyhound_core::{check_examples, Scanner};
 use crate::args::RulesCommand;
 use crate::exit::ExitCode;
 use keyhound_config::Config;
+use keyhound_report::plural_of;
 
 /// Lists or checks the active rules.
 pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
@@ -18,25 +19,38 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
     );
     match command {
         RulesCommand::List(_) => {
-            for rule in config.rules.rules() {
-                println!(
-                    "{:<24} {:<18} {:<9} {}",
-                    rule.id(),
-                    rule.kind(),
-                    rule.severity(),
-                    rule.name()
-                );
-            }
+            let mut rows: Vec<[String; 4]> = config
+                .rules
+                .rules()
+                .iter()
+                .map(|rule| {
+                    [
+                        rule.id().to_string(),
+                        rule.kind().to_string(),
+                        rule.severity().to_string(),
+                        rule.name().to_string(),
+                    ]
+                })
+                .collect();
+            let detection = rows.len() as u64;
             if let Some(pairing) = config.rules.pairing() {
-                println!(
-                    "{:<24} {:<18} {:<9} {}",
-                    pairing.rule_id(),
-                    "credential",
-                    pairing.severity(),
-                    pairing.name()
-                );
+                rows.push([
+                    pairing.rule_id().to_string(),
+                    "credential".to_string(),
+                    pairing.severity().to_string(),
+                    pairing.name().to_string(),
+                ]);
             }
-            eprintln!("keyhound: {} rules ({source})", config.rules.rules().len());
+            print_columns(&["RULE", "KIND", "SEVERITY", "NAME"], &rows);
+            let pairing = if config.rules.pairing().is_some() {
+                " and the pairing rule"
+            } else {
+                ""
+            };
+            eprintln!(
+                "keyhound: {}{pairing} ({source})",
+                plural_of(detection, "detection rule", "detection rules")
+            );
             Ok(ExitCode::Clean)
         }
         RulesCommand::Check(_) => {
@@ -51,9 +65,9 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
                 .map(|r| r.examples().len() + r.negative_examples().len())
                 .sum();
             eprintln!(
-                "keyhound: {} examples of {} rules checked ({source}): {} failed",
-                examples,
-                config.rules.rules().len(),
+                "keyhound: {} of {} checked ({source}): {} failed",
+                plural_of(examples as u64, "example", "examples"),
+                plural_of(config.rules.rules().len() as u64, "rule", "rules"),
                 failures.len()
             );
             Ok(if failures.is_empty() {
@@ -62,5 +76,28 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::Findings
             })
         }
+    }
+}
+
+/// Prints `rows` under `header`, each column as wide as its widest cell.
+fn print_columns(header: &[&str; 4], rows: &[[String; 4]]) {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let [id, kind, severity, name] = cells;
+        println!(
+            "{id:<w0$}  {kind:<w1$}  {severity:<w2$}  {name}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    };
+    line(*header);
+    for [id, kind, severity, name] in rows {
+        line([id, kind, severity, name]);
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use keyhound_config::Config;
 use keyhound_core::{Scanner, Scratch};
 use keyhound_input::{record, scan_stream, walk_with, Control, Event, WalkOptions};
-use keyhound_report::{human, Baseline, Report, ReportBuilder, Source, SourceFindings};
+use keyhound_report::{human, plural_of, Baseline, Report, ReportBuilder, Source, SourceFindings};
 
 use crate::args::{BaselineArgs, ScanArgs};
 use crate::cmd::{finish, stream, streams};
@@ -50,9 +50,9 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
     let baseline = Baseline::of(&report);
     baseline.write(&path)?;
     eprintln!(
-        "keyhound: wrote {} with {} entries",
+        "keyhound: wrote {} with {}",
         path.display(),
-        report.findings().count()
+        plural_of(report.findings().count() as u64, "entry", "entries")
     );
     eprintln!("{}", human::summary_line(&report.stats, &report));
     Ok(if report.is_incomplete() {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use keyhound_core::{Allowance, Finding, Kind, RuleSet, Severity, Verification, Verifications};
 
 use crate::model::{GitOrigin, Report, SourceFindings, Stats};
-use crate::text::{escape, utc_date};
+use crate::text::{escape, plural_of, utc_date};
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy, Debug, Default)]
@@ -306,6 +306,8 @@ pub(crate) fn summary(
         findings.push_str(&format!(" ({})", severities.join(", ")));
     }
     let inputs = match &stats.git {
+        // A staged scan reads the index, no commit: "0 commits" would only puzzle.
+        Some(git) if git.commits == 0 => plural(git.blobs, "blob"),
         Some(git) => format!(
             "{}, {}",
             plural(git.commits, "commit"),
@@ -326,9 +328,10 @@ pub(crate) fn summary(
         ));
     }
     if !stats.processes_unreadable.is_empty() {
+        let processes = stats.processes_unreadable.len() as u64;
         line.push_str(&format!(
-            ", {} processes not readable",
-            stats.processes_unreadable.len()
+            ", {} not readable",
+            plural_of(processes, "process", "processes")
         ));
     }
     if let Some(config) = &stats.config {
@@ -393,8 +396,8 @@ pub(crate) fn summary(
     }
     if stats.symlinks_skipped > 0 {
         line.push_str(&format!(
-            ", {} symlinks not followed",
-            stats.symlinks_skipped
+            ", {} not followed",
+            plural(stats.symlinks_skipped, "symlink")
         ));
     }
     line
@@ -402,11 +405,7 @@ pub(crate) fn summary(
 
 /// `1 file`, `2 files`.
 fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
+    plural_of(count, noun, &format!("{noun}s"))
 }
 
 fn human_bytes(bytes: u64) -> String {

@@ -75,7 +75,7 @@ pub use filter::{Allowlist, ExamplePolicy};
 pub use model::{Commit, GitOrigin, GitStats, NotScanned, Report, Source, SourceFindings, Stats};
 pub use sarif::Written;
 pub use stream::{BaselineFilter, StreamWriter, Streamed};
-pub use text::{display_path, escape, part_label, path_of_bytes, provenance, utc_date};
+pub use text::{display_path, escape, part_label, path_of_bytes, plural_of, provenance, utc_date};
 
 /// The report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -119,6 +119,15 @@ pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
     text
 }
 
+/// A count and its noun in the right number: `1 process`, `2 processes`.
+pub fn plural_of(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::display_path;
