@@ -425,7 +425,7 @@ pub struct VerifyArgs {
         long,
         value_name = "URL",
         default_value = keyhound_verify::sts::DEFAULT_ENDPOINT,
-        value_parser = keyhound_verify::sts::Endpoint::parse,
+        value_parser = EndpointParser,
         requires = "verify"
     )]
     pub sts_endpoint: keyhound_verify::sts::Endpoint,
@@ -546,5 +546,31 @@ mod tests {
         for bad in ["-1", "1000", "NaN", "inf", ""] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// Parses `--sts-endpoint` without clap's "invalid value '<the text>'" message: a URL can
+/// carry a key (user info, a query), and the error must not print it back.
+#[derive(Clone, Copy, Debug)]
+pub struct EndpointParser;
+
+impl clap::builder::TypedValueParser for EndpointParser {
+    type Value = keyhound_verify::sts::Endpoint;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let fail = |why: &str| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--sts-endpoint: {why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| fail("not UTF-8"))?;
+        keyhound_verify::sts::Endpoint::parse(text).map_err(|why| fail(&why))
     }
 }

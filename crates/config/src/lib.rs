@@ -33,7 +33,7 @@ struct ReadmeDoctests;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSetBuilder};
-use keyhound_core::RuleSet;
+use keyhound_core::{redact, RuleSet};
 pub use keyhound_report::ExamplePolicy;
 use keyhound_report::{Allowlist, Report};
 use regex::{Regex, RegexBuilder};
@@ -104,7 +104,8 @@ pub struct Config {
 }
 
 /// Why a configuration could not be used. Its message names the file and, where it can,
-/// the line.
+/// the line and the field; it never quotes a secret-shaped value (what parsers say is
+/// passed through [`keyhound_core::redact`]).
 #[derive(Debug)]
 pub struct ConfigError {
     /// The configuration file.
@@ -217,13 +218,13 @@ impl Config {
             )
         };
         let file: File = toml::from_str(&text).map_err(|err| {
-            let line = err
-                .span()
-                .map_or(1, |span| 1 + text[..span.start].matches('\n').count());
-            error(
-                Some(line),
-                ConfigErrorKind::Syntax(err.message().trim().to_string()),
-            )
+            // Counted in bytes: an offset inside a character cannot panic.
+            let line = err.span().map_or(1, |span| {
+                let before = &text.as_bytes()[..span.start.min(text.len())];
+                1 + before.iter().filter(|&&b| b == b'\n').count()
+            });
+            let message = redact(err.message().trim()).into_owned();
+            error(Some(line), ConfigErrorKind::Syntax(message))
         })?;
         let _ = &file.rules; // Parsed (strictly) by keyhound-core below.
 
@@ -243,20 +244,24 @@ impl Config {
             _ => error(None, ConfigErrorKind::Rule(Box::new(err))),
         })?;
 
-        let paths = if file.allowlist.paths.is_empty() {
-            None
-        } else {
-            let mut set = GlobSetBuilder::new();
-            for glob in &file.allowlist.paths {
-                let glob = Glob::new(glob)
-                    .map_err(|e| error(line_of(glob), ConfigErrorKind::Glob(e.to_string())))?;
-                set.add(glob);
-            }
-            Some(
-                set.build()
-                    .map_err(|e| error(None, ConfigErrorKind::Glob(e.to_string())))?,
-            )
-        };
+        let paths =
+            if file.allowlist.paths.is_empty() {
+                None
+            } else {
+                let mut set = GlobSetBuilder::new();
+                for glob in &file.allowlist.paths {
+                    let glob = Glob::new(glob).map_err(|e| {
+                        error(
+                            line_of(glob),
+                            ConfigErrorKind::Glob(redact(&e.to_string()).into()),
+                        )
+                    })?;
+                    set.add(glob);
+                }
+                Some(set.build().map_err(|e| {
+                    error(None, ConfigErrorKind::Glob(redact(&e.to_string()).into()))
+                })?)
+            };
         let value_patterns = file
             .allowlist
             .value_patterns
@@ -267,11 +272,16 @@ impl Config {
                     .dfa_size_limit(1 << 20)
                     .nest_limit(64)
                     .build()
-                    .map_err(|e| error(line_of(pattern), ConfigErrorKind::Regex(e.to_string())))
+                    .map_err(|e| {
+                        let message = redact(&regex_problem(&e)).into_owned();
+                        error(line_of(pattern), ConfigErrorKind::Regex(message))
+                    })
             })
             .collect::<Result<Vec<Regex>, ConfigError>>()?;
-        let size_error =
-            |message: String| error(line_of("max_file_size"), ConfigErrorKind::Size(message));
+        let size_error = |message: String| {
+            let message = redact(&message).into_owned();
+            error(line_of("max_file_size"), ConfigErrorKind::Size(message))
+        };
         let max_file_size = match &file.max_file_size {
             None => None,
             Some(toml::Value::Integer(n)) if *n >= 0 => Some(*n as u64),
@@ -324,6 +334,24 @@ impl Config {
         report.stats.config = self.source.as_ref().map(|p| p.display().to_string());
         report.stats.rules_disabled = self.disabled.clone();
         self.allowlist.apply(report);
+    }
+}
+
+/// What the regex crate says is wrong with a pattern, without the pattern it quotes.
+fn regex_problem(err: &regex::Error) -> String {
+    match err {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|line| line.trim().strip_prefix("error:"))
+            .map_or_else(
+                || "invalid syntax".to_string(),
+                |why| why.trim().to_string(),
+            ),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the compiled pattern is over the size limit of {limit} bytes")
+        }
+        _ => "invalid pattern".to_string(),
     }
 }
 

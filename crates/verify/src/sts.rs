@@ -47,35 +47,31 @@ pub struct Endpoint {
 impl Endpoint {
     /// Parses an `http://` or `https://` URL with a host and no query, user info or
     /// fragment. The region is read from AWS host names (`sts.eu-west-1.amazonaws.com`,
-    /// `sts-fips.us-east-2.amazonaws.com`), `us-east-1` otherwise.
+    /// `sts-fips.us-east-2.amazonaws.com`), `us-east-1` otherwise. An error says what is
+    /// wrong without quoting the text: a URL can carry a key (in user info, a query).
     pub fn parse(text: &str) -> Result<Endpoint, String> {
-        let uri: ureq::http::Uri = text
-            .parse()
-            .map_err(|err| format!("{text:?} is not a URL: {err}"))?;
+        let uri: ureq::http::Uri = text.parse().map_err(|err| {
+            format!(
+                "the STS endpoint is not a URL: {}",
+                keyhound_core::redact(&format!("{err}"))
+            )
+        })?;
         let scheme = match uri.scheme_str() {
             Some(scheme @ ("https" | "http")) => scheme.to_string(),
-            _ => {
-                return Err(format!(
-                    "{text:?}: the STS endpoint must be an https:// (or http://) URL"
-                ))
-            }
+            _ => return Err("the STS endpoint must be an https:// (or http://) URL".to_string()),
         };
         let authority = uri
             .authority()
-            .ok_or_else(|| format!("{text:?} has no host"))?;
+            .ok_or_else(|| "the STS endpoint has no host".to_string())?;
         if authority.as_str().contains('@') {
-            return Err(format!(
-                "{text:?}: user info is not allowed in the STS endpoint"
-            ));
+            return Err("user info (user:password@) is not allowed in the STS endpoint".into());
         }
         if uri.query().is_some() || text.contains('#') {
-            return Err(format!(
-                "{text:?}: the STS endpoint takes no query or fragment"
-            ));
+            return Err("the STS endpoint takes no query or fragment".into());
         }
         let host = authority.host().to_string();
         if host.is_empty() {
-            return Err(format!("{text:?} has no host"));
+            return Err("the STS endpoint has no host".into());
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         let port = authority.port_u16().unwrap_or(default_port);
