@@ -18,6 +18,13 @@ pub enum ObjectProblem {
     /// stopped, the problem's context is [`Context::Thread`](crate::Context::Thread) and
     /// the blobs it held are not scanned.
     Panicked(String),
+    /// The blob held more findings than the scanner's cap
+    /// ([`Scanner::max_findings`](keyhound_core::Scanner::max_findings)): those found are
+    /// reported, the rest of the blob was not scanned.
+    TooManyFindings {
+        /// The cap.
+        limit: usize,
+    },
 }
 
 impl std::error::Error for ObjectProblem {}
@@ -29,6 +36,11 @@ impl std::fmt::Display for ObjectProblem {
             ObjectProblem::Corrupt(message) => write!(f, "object unreadable: {message}"),
             ObjectProblem::WrongKind(kind) => write!(f, "object is a {kind}"),
             ObjectProblem::Panicked(message) => write!(f, "panicked: {message}"),
+            ObjectProblem::TooManyFindings { limit } => write!(
+                f,
+                "not completely scanned: it holds more than {limit} findings, the most one \
+                 blob may have; the rest of it was not scanned"
+            ),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
-use keyhound_core::{Allowance, Finding, Fingerprint, InlineAllowances, Scanner, Scratch};
+use keyhound_core::{Allowance, Ended, Finding, Fingerprint, InlineAllowances, Scanner, Scratch};
 
 use crate::object::{read, CommitInfo, ObjectProblem};
 use crate::tree::{Context, Problem};
@@ -208,10 +208,11 @@ impl Tally {
                 bytes,
                 findings,
                 suppressed,
+                stopped,
             } => {
                 self.blobs += 1;
                 self.bytes += bytes;
-                if findings.is_empty() && suppressed.is_empty() {
+                if findings.is_empty() && suppressed.is_empty() && stopped.is_none() {
                     return;
                 }
             }
@@ -230,6 +231,8 @@ enum Scanned {
         bytes: u64,
         findings: Vec<GitFinding>,
         suppressed: Vec<(GitFinding, Allowance)>,
+        /// Why the blob was not scanned to its end (the findings cap), if it was not.
+        stopped: Option<Problem>,
     },
     NotScanned(NotScanned),
     Symlink,
@@ -359,10 +362,12 @@ pub(crate) fn scan_produced(
             Scanned::Findings {
                 findings,
                 suppressed,
+                stopped,
                 ..
             } => {
                 outcome.findings.extend(findings);
                 outcome.suppressed.extend(suppressed);
+                outcome.problems.extend(stopped);
             }
             Scanned::NotScanned(entry) => outcome.not_scanned.push(entry),
             Scanned::Symlink => {}
@@ -482,20 +487,30 @@ fn scan_one(
         let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
         content.forget(|finding| known.contains(&finding.fingerprint));
     }
+    let stopped = (content.ended == Ended::TooManyFindings).then(|| Problem {
+        id: Some(target.blob),
+        context: Context::Path(target.path.clone()),
+        problem: ObjectProblem::TooManyFindings {
+            limit: scanner.max_findings(),
+        },
+    });
     let (findings, suppressed) =
         content.located(&target.blob, &target.path, target.commit.as_ref());
     Scanned::Findings {
         bytes,
         findings,
         suppressed,
+        stopped,
     }
 }
 
 /// What scanning a blob's content found, before it is known where the blob was.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Content {
     findings: Vec<Finding>,
     suppressed: Vec<(Finding, Allowance)>,
+    /// Whether the scan reached the blob's end (or stopped at the findings cap).
+    pub(crate) ended: Ended,
 }
 
 impl Content {
@@ -550,16 +565,20 @@ pub(crate) fn scan_content(
     }
     #[cfg(test)]
     test_hooks::scanning(data);
-    let mut content = Content::default();
+    let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
     let mut allowances = InlineAllowances::new(data);
-    scanner.scan_with(data, scratch, |finding| {
+    let ended = scanner.scan_with(data, scratch, |finding| {
         match allowances.of(&finding) {
-            Some(allowance) => content.suppressed.push((finding, allowance)),
-            None => content.findings.push(finding),
+            Some(allowance) => suppressed.push((finding, allowance)),
+            None => findings.push(finding),
         }
         ControlFlow::Continue(())
     });
-    Some(content)
+    Some(Content {
+        findings,
+        suppressed,
+        ended,
+    })
 }
 
 /// Fingerprints of what the replaced blobs already held. A replaced blob that cannot be

@@ -298,3 +298,43 @@ fn a_replacement_blob_or_tree_is_scanned_at_the_refs_name() {
     // Content the commits hold stays theirs: the README is not the replacement's.
     assert_eq!(outcome.blobs, 3);
 }
+
+#[test]
+fn a_blob_over_the_findings_cap_is_reported_as_not_completely_scanned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    git(dir.path(), &["init", "-q"]);
+    let ids: String = [
+        "AKIATDL6PABMCTNRC77F",
+        "AKIAJW2PXZCQRJFHSEZT",
+        "AKIAQWZ7RNE3OSJHKV4D",
+        "AKIAZ3MNPQ7RSTUV2WXY",
+        "AKIAR2D4F6H7J3K5M6P2",
+    ]
+    .iter()
+    .map(|id| format!("key = {id}\n"))
+    .collect();
+    commit(dir.path(), &[("keys.txt", &ids)], "five keys");
+    let repo = open(dir.path()).expect("opens");
+
+    let all = history(&repo, &Scanner::default(), &ScanOptions::default(), false);
+    assert_eq!(all.findings.len(), 5);
+    assert!(all.is_complete(), "{:?}", all.problems);
+
+    let capped = Scanner::default().with_max_findings(2);
+    let outcome = history(&repo, &capped, &ScanOptions::default(), false);
+    assert!(
+        !outcome.is_complete(),
+        "a capped blob makes the scan incomplete"
+    );
+    assert_eq!(outcome.problems.len(), 1, "{:?}", outcome.problems);
+    let problem = outcome.problems[0].to_string();
+    assert!(
+        problem.contains("keys.txt") && problem.contains("more than 2 findings"),
+        "{problem}"
+    );
+    assert!(
+        !outcome.findings.is_empty() && outcome.findings.len() <= 2,
+        "the findings before the cap are kept: {}",
+        outcome.findings.len()
+    );
+}
