@@ -198,12 +198,12 @@ mod testing;
 mod tree;
 
 pub use error::Cause;
-pub use graph::Notice;
 /// gix's object id: blobs, commits and problems are named by one.
 pub use gix::ObjectId;
 /// gix's repository, which [`open`] returns and every scan takes: an embedder needs no
 /// dependency on gix of its own.
 pub use gix::Repository;
+pub use graph::Notice;
 pub use history::{history, history_of};
 pub use keyhound_core::Cancel;
 pub use object::{CommitInfo, ObjectProblem};

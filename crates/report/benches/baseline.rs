@@ -41,12 +41,7 @@ fn report(n: usize) -> Report {
         let findings = scanner.scan(text.as_bytes());
         made += findings.len().max(1);
         let path = PathBuf::from(format!("logs/{file}.log"));
-        builder.scanned(
-            Source::Path(path),
-            text.len() as u64,
-            findings,
-            Vec::new(),
-        );
+        builder.scanned(Source::Path(path), text.len() as u64, findings, Vec::new());
     }
     builder.build()
 }
