@@ -288,6 +288,41 @@ fn audit_finds_every_planted_key_once_with_its_step_and_category() {
 }
 
 #[test]
+fn one_key_in_three_places_is_one_key_listed_once_with_its_places() {
+    let dir = temp_dir();
+    let root = dir.path();
+    clean_host(root);
+    let env = format!("AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n");
+    let export = format!("export AWS_ACCESS_KEY_ID={KEY_ID}\n");
+    write(root, "etc/environment", &env);
+    write(root, "etc/profile.d/aws.sh", &export);
+    write(root, "root/deploy.sh", &export);
+
+    let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // /etc/environment and /etc/profile.d are scripts; /root is an application tree.
+    let scripts = step(&json, SCRIPTS);
+    assert_eq!(scripts["findings"], 2, "{scripts:#}");
+    assert_eq!(scripts["keys"], 1, "{scripts:#}");
+    // deploy.sh's key, and the documentation example in the clean host's README.
+    assert_eq!(step(&json, APPS)["keys"], 2);
+
+    let audit = ["audit", "--root", root.to_str().unwrap()];
+    let run = run_in(root, keyhound().args(audit));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.contains("FAIL: 1 long-lived AWS key found"), "{out}");
+    assert_eq!(
+        out.matches("places scanned: 1 long-lived key").count(),
+        2,
+        "{out}"
+    );
+    // Shown in full once per step, then its other place.
+    assert_eq!(out.matches("    also    ").count(), 1, "{out}");
+    assert!(!out.contains(SECRET), "{out}");
+}
+
+#[test]
 fn audit_ignores_the_audited_systems_own_suppressions() {
     let dir = temp_dir();
     let root = dir.path();

@@ -54,7 +54,7 @@ pub mod systemd;
 mod verdict;
 
 pub use engine::{audit, AuditError, AuditOptions, Notice};
-pub use verdict::{Audit, Located, Status, StepResult, Verdict, Where, CONTROL, TITLE};
+pub use verdict::{key_of, Audit, Located, Status, StepResult, Verdict, Where, CONTROL, TITLE};
 
 use std::path::PathBuf;
 

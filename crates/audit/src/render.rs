@@ -5,11 +5,11 @@
 
 use std::io::{self, Write};
 
-use keyhound_report::{display_path, human, json as json_report};
+use keyhound_report::{display_path, human, json as json_report, SourceFindings};
 use serde_json::{json, Value};
 
 use crate::imds::{RoleCheck, Version};
-use crate::verdict::{role_status, role_summary, Audit, Status, Verdict, CONTROL, TITLE};
+use crate::verdict::{role_status, role_summary, Audit, Status, Verdict, Where, CONTROL, TITLE};
 use crate::Step;
 
 /// The role step as the JSON document writes it.
@@ -69,6 +69,7 @@ pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io:
             });
             if step != Step::Role {
                 value["findings"] = json!(audit.findings_of(step).len());
+                value["keys"] = json!(audit.keys_of(step).len());
             }
             value
         })
@@ -178,20 +179,25 @@ pub fn write_human(
         writeln!(out, "   {}", style.paint("2", step.question()))?;
         writeln!(out, "   {}", audit.step_summary(*step))?;
         writeln!(out)?;
-        for (file, finding, place) in audit.findings_of(*step) {
+        // Each key once, in full at its first place, then every other place it sits.
+        for places in audit.keys_of(*step) {
+            let (file, finding, place) = &places[0];
             let path = file.source.display();
             human::write_finding(out, &path, finding, style, show_secrets)?;
             if let Some(verification) = audit.report.verification_of(finding) {
                 human::write_verification(out, verification, style)?;
             }
-            let mut line = format!("    {:<8}{}", "where", place.category.id());
-            if place.place != file.source.path() {
-                line.push_str(&format!(" ({})", display_path(&place.place)));
+            writeln!(out, "    {:<8}{}", "where", where_text(file, place))?;
+            for (file, finding, place) in &places[1..] {
+                writeln!(
+                    out,
+                    "    {:<8}{}:{}, {}",
+                    "also",
+                    file.source.display(),
+                    finding.line,
+                    where_text(file, place)
+                )?;
             }
-            if let Some(origin) = place.origin {
-                line.push_str(&format!(", from {origin}"));
-            }
-            writeln!(out, "{line}")?;
             writeln!(out)?;
         }
     }
@@ -226,6 +232,19 @@ pub fn write_human(
         writeln!(out, "  {}", remedy())?;
     }
     Ok(())
+}
+
+/// The kind of place a finding sits in, the place when it is not the file itself, and
+/// why the place was looked at.
+fn where_text(file: &SourceFindings, place: &Where<'_>) -> String {
+    let mut text = place.category.id().to_string();
+    if place.place != file.source.path() {
+        text.push_str(&format!(" ({})", display_path(&place.place)));
+    }
+    if let Some(origin) = place.origin {
+        text.push_str(&format!(", from {origin}"));
+    }
+    text
 }
 
 fn remedy() -> &'static str {

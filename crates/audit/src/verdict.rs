@@ -2,10 +2,11 @@
 //! for each step of the control. [`crate::render`] writes it.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use keyhound_core::{Finding, Severity};
-use keyhound_report::{display_path, Report, Source, SourceFindings};
+use keyhound_report::{display_path, plural_of, Report, Source, SourceFindings};
 
 use crate::imds::{RoleCheck, Version};
 use crate::{Category, Place, Step};
@@ -204,12 +205,33 @@ impl Audit {
         found
     }
 
-    /// Findings that fail the audit, everywhere.
+    /// Distinct keys that fail the audit, everywhere: one key copied to many places is
+    /// one key to rotate ([`key_of`]).
     pub fn failing(&self) -> usize {
-        self.report
-            .findings()
-            .filter(|(_, f)| self.fails(f))
-            .count()
+        distinct(
+            self.report
+                .findings()
+                .map(|(_, f)| f)
+                .filter(|f| self.fails(f)),
+        )
+    }
+
+    /// The findings of `step` grouped by key ([`key_of`]), each key once, in the order
+    /// its first place comes: what a reader rotates, with every place it sits.
+    pub fn keys_of(&self, step: Step) -> Vec<Vec<(&SourceFindings, &Finding, Where<'_>)>> {
+        let mut keys: Vec<Vec<_>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for found in self.findings_of(step) {
+            let key = key_of(found.1);
+            match index.get(&key) {
+                Some(&at) => keys[at].push(found),
+                None => {
+                    index.insert(key, keys.len());
+                    keys.push(vec![found]);
+                }
+            }
+        }
+        keys
     }
 
     /// Why the audit is incomplete (empty when it is complete).
@@ -268,7 +290,18 @@ impl Audit {
             return role_summary(&self.role);
         }
         let findings = self.findings_of(step);
-        let failing = findings.iter().filter(|(_, f, _)| self.fails(f)).count();
+        let failing = distinct(
+            findings
+                .iter()
+                .map(|(_, f, _)| *f)
+                .filter(|f| self.fails(f)),
+        );
+        let examples = distinct(
+            findings
+                .iter()
+                .map(|(_, f, _)| *f)
+                .filter(|f| !self.fails(f)),
+        );
         let places = self
             .places
             .iter()
@@ -276,22 +309,34 @@ impl Audit {
                 l.place.category.step() == step && matches!(l.status, Status::Scanned { .. })
             })
             .count();
+        let places = plural_of(places as u64, "place", "places");
         let mut text = match failing {
-            0 => format!("{places} places scanned: no long-lived key"),
-            1 => format!("{places} places scanned: 1 long-lived key"),
-            n => format!("{places} places scanned: {n} long-lived keys"),
+            0 => format!("{places} scanned: no long-lived key"),
+            1 => format!("{places} scanned: 1 long-lived key"),
+            n => format!("{places} scanned: {n} long-lived keys"),
         };
         if step == Step::ScriptsAndEnvironment {
             text.push_str(&if self.live {
-                format!(" and {} process environments", self.processes.len())
+                format!(
+                    " and {}",
+                    plural_of(
+                        self.processes.len() as u64,
+                        "process environment",
+                        "process environments"
+                    )
+                )
             } else {
                 " (process environments: not read, this is not the live host)".to_string()
             });
         }
-        if findings.len() > failing {
+        if examples > 0 {
             text.push_str(&format!(
-                "; {} AWS documentation example keys (not failing)",
-                findings.len() - failing
+                "; {} (not failing)",
+                plural_of(
+                    examples as u64,
+                    "AWS documentation example key",
+                    "AWS documentation example keys"
+                )
             ));
         }
         text
@@ -403,4 +448,19 @@ pub fn role_summary(role: &RoleCheck) -> String {
             error, endpoint, ..
         } => format!("the instance metadata service at {endpoint} gave no answer: {error}"),
     }
+}
+
+/// What makes two findings the same key: the access key id when the finding has one (a
+/// key id alone and the same id paired with its secret are one key), else the
+/// fingerprint of the value (a secret or token on its own).
+pub fn key_of(finding: &Finding) -> String {
+    match &finding.key_id {
+        Some(id) => id.to_string(),
+        None => finding.fingerprint.to_hex(),
+    }
+}
+
+/// How many distinct keys ([`key_of`]) `findings` hold.
+fn distinct<'a>(findings: impl Iterator<Item = &'a Finding>) -> usize {
+    findings.map(key_of).collect::<HashSet<_>>().len()
 }
