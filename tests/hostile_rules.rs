@@ -1,6 +1,6 @@
 //! End-to-end tests of hostile input: hostile configs, rules and baselines: budgets, and errors that never quote a secret.
 
-use crate::util::{self, Run};
+use crate::util::{self, key_id_for_account, scan, temp_dir, write, Run};
 
 /// A real-shaped key id and secret, planted in every malformed value below.
 const ID: &str = "AKIAZ4RTQ7PLMWX3NB6E";
@@ -238,4 +238,36 @@ fn hostile_custom_rules_are_refused_with_the_reason() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn a_configured_findings_cap_makes_the_scan_incomplete_and_names_the_file() {
+    let dir = temp_dir();
+    write(dir.path(), ".keyhound.toml", "max_findings = 2\n");
+    let ids: String = (0..5)
+        .map(|salt| {
+            format!(
+                "key = {}\n",
+                key_id_for_account("AKIA", 987_654_321_098, salt)
+            )
+        })
+        .collect();
+    write(dir.path(), "logs/keys.log", ids);
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("keys.log") && run.stderr.contains("more than 2 findings"),
+        "{}",
+        run.stderr
+    );
+
+    // A configuration can lower the cap, not raise it past the default.
+    write(dir.path(), ".keyhound.toml", "max_findings = 99999999999\n");
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("max_findings: expected a whole number"),
+        "{}",
+        run.stderr
+    );
 }

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use keyhound_audit::{audit, imds, render, AuditOptions, Notice, Verdict};
 use keyhound_config::Config;
-use keyhound_core::Scanner;
 use keyhound_report::human;
 
 use crate::args::{AuditArgs, AuditFormat, ColorChoice};
@@ -33,7 +32,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         fail_on_examples: config.fail_on_examples(args.fail_on_examples),
         ..AuditOptions::default()
     };
-    let scanner = Scanner::new(config.rules.clone());
+    let scanner = config.scanner();
     let mut audit =
         audit(&options, &scanner, tell).map_err(|err| anyhow::anyhow!("--root {err}"))?;
     config.apply(&mut audit.report);

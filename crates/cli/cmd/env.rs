@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use keyhound_config::Config;
-use keyhound_core::{Scanner, Scratch};
+use keyhound_core::Scratch;
 use keyhound_input::env::{own_environment, process_environments, scan_environment};
 use keyhound_report::{ReportBuilder, Source};
 
@@ -19,7 +19,7 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let output = &args.output;
     let config = Config::resolve(output.config.as_deref(), output.no_config, Path::new("."))?;
-    let scanner = Scanner::new(config.rules.clone());
+    let scanner = config.scanner();
     let mut scratch = Scratch::new();
     let mut builder = ReportBuilder::new();
     if args.all_processes {

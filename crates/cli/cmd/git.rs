@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use keyhound_config::Config;
-use keyhound_core::Scanner;
 use keyhound_git::{OpenOptions, Outcome, RangeError, ScanOptions, StagedOptions};
 use keyhound_report::Report;
 
@@ -38,7 +37,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf();
     let config = Config::resolve(output.config.as_deref(), output.no_config, &root)?;
-    let scanner = Scanner::new(config.rules.clone());
+    let scanner = config.scanner();
     let options = ScanOptions {
         max_blob_size: config.blob_size_limit(output.max_file_size),
         threads: output.threads(),

@@ -26,7 +26,7 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let output = &args.output;
     let config = Config::resolve(output.config.as_deref(), output.no_config, &args.path)?;
-    let scanner = Scanner::new(config.rules.clone());
+    let scanner = config.scanner();
     let walk = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: false,
@@ -76,7 +76,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         output.no_config,
         &scan_root(&paths),
     )?;
-    let scanner = Scanner::new(config.rules.clone());
+    let scanner = config.scanner();
     let walk = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: args.follow_symlinks,

@@ -33,7 +33,7 @@ struct ReadmeDoctests;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSetBuilder};
-use keyhound_core::{redact, RuleSet};
+use keyhound_core::{redact, RuleSet, Scanner, DEFAULT_MAX_FINDINGS};
 pub use keyhound_report::ExamplePolicy;
 use keyhound_report::{Allowlist, Report};
 use regex::{Regex, RegexBuilder};
@@ -72,6 +72,7 @@ struct File {
     #[serde(default)]
     allowlist: AllowlistFile,
     max_file_size: Option<toml::Value>,
+    max_findings: Option<toml::Value>,
     examples: Option<ExamplesFile>,
 }
 
@@ -99,6 +100,10 @@ pub struct Config {
     pub allowlist: Allowlist,
     /// `max_file_size`, if set.
     pub max_file_size: Option<u64>,
+    /// `max_findings`, if set: the most findings one input may hold before the rest of
+    /// it is left unscanned (and the scan reported incomplete). At most
+    /// [`DEFAULT_MAX_FINDINGS`]: a configuration can lower the cap, never raise it.
+    pub max_findings: Option<usize>,
     /// The example-key policy.
     pub examples: ExamplePolicy,
 }
@@ -133,6 +138,8 @@ pub enum ConfigErrorKind {
     Regex(String),
     /// `max_file_size` is not a size.
     Size(String),
+    /// `max_findings` is not a count from 1 to [`DEFAULT_MAX_FINDINGS`].
+    MaxFindings(String),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -156,6 +163,7 @@ impl std::fmt::Display for ConfigError {
                 write!(f, "allowlist.value_patterns: invalid regex: {message}")
             }
             ConfigErrorKind::Size(message) => write!(f, "max_file_size: {message}"),
+            ConfigErrorKind::MaxFindings(message) => write!(f, "max_findings: {message}"),
             ConfigErrorKind::Read(_) | ConfigErrorKind::Rule(_) => Ok(()),
         }
     }
@@ -172,6 +180,7 @@ impl Default for Config {
             disabled: Vec::new(),
             allowlist: Allowlist::default(),
             max_file_size: None,
+            max_findings: None,
             examples: ExamplePolicy::Report,
         }
     }
@@ -293,6 +302,25 @@ impl Config {
                 )))
             }
         };
+        let max_findings = match &file.max_findings {
+            None => None,
+            Some(toml::Value::Integer(n)) if (1..=DEFAULT_MAX_FINDINGS as i64).contains(n) => {
+                Some(*n as usize)
+            }
+            Some(other) => {
+                // Not quoted: a value in a hostile file could be anything.
+                return Err(error(
+                    line_of("max_findings"),
+                    ConfigErrorKind::MaxFindings(format!(
+                        "expected a whole number from 1 to {DEFAULT_MAX_FINDINGS}, found {}",
+                        match other {
+                            toml::Value::Integer(_) => "one out of that range",
+                            other => other.type_str(),
+                        }
+                    )),
+                ));
+            }
+        };
         let examples = file.examples.map(ExamplePolicy::from).unwrap_or_default();
         Ok(Config {
             source: Some(path.to_path_buf()),
@@ -306,8 +334,15 @@ impl Config {
                 own_file: Some(path.to_path_buf()),
             },
             max_file_size,
+            max_findings,
             examples,
         })
+    }
+
+    /// A scanner of these rules with this configuration's findings cap.
+    pub fn scanner(&self) -> Scanner {
+        Scanner::new(self.rules.clone())
+            .with_max_findings(self.max_findings.unwrap_or(DEFAULT_MAX_FINDINGS))
     }
 
     /// The size limit for files and standard input: `flag` when given, else the
