@@ -231,6 +231,11 @@ pub(crate) fn pair_up(
         nearby.sort_unstable();
         nearby.dedup();
         for &token in &nearby {
+            // AWS's example token next to a real pair is not that pair's token (nor a real
+            // token an example pair's).
+            if raws[token].verdict != raws[pair.id].verdict {
+                continue;
+            }
             let near = [pair.id, pair.secret]
                 .iter()
                 .filter_map(|&part| distance(text, pairing, raws[part].span, raws[token].span))

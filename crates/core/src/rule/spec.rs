@@ -74,6 +74,21 @@ pub struct ValidateSpec {
     pub placeholder_words: Vec<String>,
     /// A secret ending with this is AWS documentation's example: kind `example`.
     pub example_suffix: Option<String>,
+    /// A secret containing any of these (case-sensitive) is a published example.
+    #[serde(default)]
+    pub example_words: Vec<String>,
+    /// Values the vendor published as examples, each with where it was published.
+    #[serde(default)]
+    pub published: Vec<PublishedSpec>,
+    /// Runs, sequences, periods and `reject_only_chars` look at the value from this
+    /// character on (4 for key ids: past the fixed `AKIA`).
+    #[serde(default)]
+    pub tail_from: usize,
+    /// Reject a value whose tail holds a stretch of at least this many characters that
+    /// repeats with a period of at most half its length (`FAKEFAKEFAKE`).
+    pub reject_periodic: Option<usize>,
+    /// Reject a value whose tail is made only of these characters (`ACGT`: DNA).
+    pub reject_only_chars: Option<String>,
     /// Name words that make the assignment strong evidence (see the rule file).
     #[serde(default)]
     pub strong_names: Vec<Vec<String>>,
@@ -83,6 +98,19 @@ pub struct ValidateSpec {
     /// Secret prefixes that are strong evidence by themselves.
     #[serde(default)]
     pub strong_prefixes: Vec<String>,
+}
+
+/// One published example value, as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedSpec {
+    /// The value as published (decoded: `/`, not `\/` or `%2F`).
+    pub value: String,
+    /// Where it was published (a document, a package and file).
+    pub source: String,
+    /// Values within this many single-character edits also count (at most 4).
+    #[serde(default)]
+    pub max_distance: usize,
 }
 
 /// How parts pair into one credential, as written.
