@@ -66,3 +66,34 @@ fn a_staged_scan_counts_blobs_not_commits() {
     assert!(run.stderr.contains("keyhound: 1 blob, "), "{}", run.stderr);
     assert!(!run.stderr.contains("0 commits"), "{}", run.stderr);
 }
+
+#[test]
+fn baseline_refuses_the_flags_it_would_ignore() {
+    let dir = temp_dir();
+    write(dir.path(), "a.txt", "nothing\n");
+    for flags in [
+        &["--format", "json"][..],
+        &["--report-path", "r.json"],
+        &["--baseline", "b.json"],
+        &["--write-baseline", "b.json"],
+        &["--show-secrets"],
+        &["--verify"],
+    ] {
+        let run = run_in(dir.path(), keyhound().arg("baseline").args(flags).arg("."));
+        assert_eq!(run.code, 2, "{flags:?}: {}", run.stderr);
+        assert!(run.stderr.contains(flags[0]), "{flags:?}: {}", run.stderr);
+    }
+    let run = run_in(
+        dir.path(),
+        keyhound().args([
+            "baseline",
+            "--no-config",
+            "-j",
+            "1",
+            "--max-file-size",
+            "1M",
+            ".",
+        ]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -202,8 +202,29 @@ pub struct BaselineArgs {
     #[arg(long)]
     pub gitignore: bool,
 
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Skip files larger than this (bytes, or with a K/M/G suffix; default: the
+    /// configuration's `max_file_size`, else no limit).
+    #[arg(long, value_name = "SIZE", value_parser = keyhound_config::parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Read this configuration file instead of `.keyhound.toml` in PATH.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore `.keyhound.toml` in PATH. `--config` still applies.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Number of scanning threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl BaselineArgs {
+    /// The number of threads to use.
+    pub fn threads(&self) -> usize {
+        threads(self.threads)
+    }
 }
 
 /// Arguments of `keyhound env`.
@@ -270,6 +291,13 @@ pub struct AuditArgs {
     /// Let AWS documentation example keys (AKIAIOSFODNN7EXAMPLE) fail the audit too.
     #[arg(long)]
     pub fail_on_examples: bool,
+
+    /// Let keys in files of installed third-party packages (site-packages, dpkg-owned
+    /// files, node_modules, the cargo registry, the Go module cache, gems, Maven and
+    /// Gradle caches, pip and npm caches) fail the audit too. Without it they are listed
+    /// in their own part of the report and do not.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Number of scanning threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N")]
@@ -455,10 +483,15 @@ impl VerifyArgs {
 impl OutputArgs {
     /// The number of threads to use.
     pub fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
+        threads(self.threads)
     }
+}
+
+/// `asked` threads, else one per CPU; at least one.
+fn threads(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
 }
 
 /// Report formats.

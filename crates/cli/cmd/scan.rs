@@ -18,22 +18,13 @@ use crate::tell::tell_walk;
 /// `keyhound baseline PATH`: scans PATH and writes `PATH/.keyhound-baseline.json`, with
 /// paths relative to PATH (scan from PATH with `--baseline .keyhound-baseline.json .`).
 pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
-    if args.output.verification.verify {
-        anyhow::bail!(
-            "keyhound baseline records findings and verifies nothing: use `keyhound scan --verify`"
-        );
-    }
     let started = Instant::now();
-    let output = &args.output;
-    let config = Config::resolve(output.config.as_deref(), output.no_config, &args.path)?;
+    let config = Config::resolve(args.config.as_deref(), args.no_config, &args.path)?;
     let scanner = config.scanner();
     let walk = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: false,
-        ..walk_options(
-            output.threads(),
-            config.file_size_limit(output.max_file_size),
-        )
+        ..walk_options(args.threads(), config.file_size_limit(args.max_file_size))
     };
     let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner, None);
     config.apply(&mut report);
