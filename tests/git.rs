@@ -412,7 +412,8 @@ fn range_in_a_shallow_clone_without_the_base_exits_3() {
     );
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains("range base not present in this shallow clone"),
+        run.stderr
+            .contains("range base not present in this shallow clone"),
         "{}",
         run.stderr
     );
