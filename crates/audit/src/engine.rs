@@ -135,12 +135,13 @@ pub fn audit(
         environments = found.environments;
     }
     let mut wanted = places::fixed();
-    let (homes, passwd_problem) = places::homes(&root);
-    if let Some((path, error)) = passwd_problem {
+    let homes = places::homes(&root);
+    if let Some((path, error)) = homes.problem {
         unreadable.push((display_path(&path), error));
     }
+    notes.extend(places::system_homes_note(&homes.system));
     let mut user_unit_dirs = Vec::new();
-    for home in &homes {
+    for home in &homes.homes {
         wanted.extend(places::in_home(home));
         user_unit_dirs.push(home.path.join(".config/systemd/user"));
     }

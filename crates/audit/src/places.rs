@@ -184,19 +184,47 @@ pub fn in_home(home: &Home) -> Vec<Place> {
     places
 }
 
+/// An account whose home is a system path (`/usr/sbin`, `/dev/null`, `/nonexistent`):
+/// nothing of that home is looked at, and the report names such accounts in one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SystemHome {
+    /// The account's name.
+    pub account: String,
+    /// Its home.
+    pub home: PathBuf,
+}
+
+/// The homes of the audited system, from [`homes`].
+#[derive(Debug, Default)]
+pub struct Homes {
+    /// `/root`, each `/etc/passwd` home that is not a system path, and each directory
+    /// in `/home`, once each.
+    pub homes: Vec<Home>,
+    /// Accounts whose home is a system path: not looked at.
+    pub system: Vec<SystemHome>,
+    /// `/etc/passwd` could not be read: the file and why, for the caller to count.
+    pub problem: Option<(PathBuf, String)>,
+}
+
 /// The homes of the audited system: `/root`, each `/etc/passwd` entry's home, and each
 /// directory in `/home`, once each. A passwd that cannot be read is an error for the
 /// caller to count; `/home` and `/root` are still returned.
-pub fn homes(root: &Root) -> (Vec<Home>, Option<(PathBuf, String)>) {
-    let mut homes = vec![Home {
-        path: PathBuf::from("/root"),
-        walk: true,
-    }];
-    let mut problem = None;
+pub fn homes(root: &Root) -> Homes {
+    let mut found = Homes {
+        homes: vec![Home {
+            path: PathBuf::from("/root"),
+            walk: true,
+        }],
+        ..Homes::default()
+    };
     match read_inside(root, Path::new("/etc/passwd"), 16 << 20) {
-        Ok(Some(text)) => homes.extend(passwd_homes(&String::from_utf8_lossy(&text))),
+        Ok(Some(text)) => {
+            let (homes, system) = passwd_homes(&String::from_utf8_lossy(&text));
+            found.homes.extend(homes);
+            found.system = system;
+        }
         Ok(None) => {}
-        Err(err) => problem = Some(err),
+        Err(err) => found.problem = Some(err),
     }
     if let Ok(Resolved::Found { real, inside, .. }) = root.resolve(Path::new("/home")) {
         // An unreadable /home is named by the walk of the homes inside it, if any; the
@@ -208,34 +236,44 @@ pub fn homes(root: &Root) -> (Vec<Home>, Option<(PathBuf, String)>) {
                 .map(|e| e.file_name())
                 .collect();
             names.sort();
-            homes.extend(names.into_iter().map(|name| Home {
+            found.homes.extend(names.into_iter().map(|name| Home {
                 path: inside.join(name),
                 walk: true,
             }));
         }
     }
     let mut unique: Vec<Home> = Vec::new();
-    for home in homes {
+    for home in found.homes {
         match unique.iter_mut().find(|h| h.path == home.path) {
             Some(previous) => previous.walk |= home.walk,
             None => unique.push(home),
         }
     }
-    (unique, problem)
+    found.homes = unique;
+    found
 }
 
-/// Homes from passwd text. `/` and the system trees (`/bin`, `/usr`, `/var/lib/…` of
-/// service accounts) are not walked whole: only human accounts' homes (uid 0 or at least
-/// [`UID_MIN`], nobody excepted) and anything under `/home` are.
-pub fn passwd_homes(text: &str) -> Vec<Home> {
+/// Homes from passwd text, and the accounts whose home is a system path (those are not
+/// homes to look in). The system trees of service accounts (`/var/lib/…`) are not
+/// walked whole: only human accounts' homes (uid 0 or at least [`UID_MIN`], nobody
+/// excepted) and anything under `/home` are.
+pub fn passwd_homes(text: &str) -> (Vec<Home>, Vec<SystemHome>) {
     let mut homes = Vec::new();
+    let mut system = Vec::new();
     for line in text.lines() {
         let fields: Vec<&str> = line.split(':').collect();
         if line.starts_with('#') || fields.len() < 7 {
             continue;
         }
         let (uid, home) = (fields[2].parse::<u32>().ok(), fields[5]);
-        if !home.starts_with('/') || home == "/" || home.starts_with("/nonexistent") {
+        if !home.starts_with('/') {
+            continue;
+        }
+        if is_system_home(home) {
+            system.push(SystemHome {
+                account: fields[0].to_string(),
+                home: PathBuf::from(home),
+            });
             continue;
         }
         let human = matches!(uid, Some(0)) || uid.is_some_and(|u| (UID_MIN..65534).contains(&u));
@@ -245,7 +283,64 @@ pub fn passwd_homes(text: &str) -> Vec<Home> {
             walk,
         });
     }
-    homes
+    (homes, system)
+}
+
+/// A home that is part of the operating system, or says there is none: looking for a
+/// user's dot-files there finds nothing but links into `/usr` and pseudo file systems.
+fn is_system_home(home: &str) -> bool {
+    const SYSTEM: [&str; 21] = [
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/games",
+        "/usr/lib",
+        "/usr/libexec",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/dev",
+        "/proc",
+        "/sys",
+        "/run",
+        "/var/run",
+        "/nonexistent",
+        "/var/empty",
+        "/boot",
+        "/etc",
+        "/usr/share/empty",
+    ];
+    let path = Path::new(home);
+    path == Path::new("/")
+        || path == Path::new("/usr")
+        || SYSTEM.iter().any(|dir| path.starts_with(dir))
+}
+
+/// The one line that names the accounts whose homes are system paths; `None` when
+/// there are none.
+pub fn system_homes_note(system: &[SystemHome]) -> Option<String> {
+    if system.is_empty() {
+        return None;
+    }
+    let mut accounts: Vec<&str> = system.iter().map(|s| s.account.as_str()).collect();
+    accounts.dedup();
+    let mut dirs: Vec<String> = system
+        .iter()
+        .map(|s| keyhound_report::display_path(&s.home))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let (what, were) = match accounts.len() {
+        1 => ("1 account".to_string(), "was"),
+        n => (format!("{n} accounts"), "were"),
+    };
+    Some(format!(
+        "{what} with a system path as home {were} not looked in: {} ({})",
+        keyhound_report::escape(&accounts.join(", ")),
+        dirs.join(", ")
+    ))
 }
 
 /// Directories of the operating system itself, never walked as a home.
@@ -326,7 +421,7 @@ mod tests {
                     nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
                     odd:x:1001:1001::/:/bin/sh\n\
                     # comment\n";
-        let homes = passwd_homes(text);
+        let (homes, system) = passwd_homes(text);
         let shown: Vec<(&str, bool)> = homes
             .iter()
             .map(|h| (h.path.to_str().unwrap(), h.walk))
@@ -335,10 +430,47 @@ mod tests {
             shown,
             [
                 ("/root", true),
-                ("/usr/sbin", false),
                 ("/var/lib/jenkins", false),
                 ("/home/alice", true)
             ]
+        );
+        let system: Vec<(&str, &str)> = system
+            .iter()
+            .map(|s| (s.account.as_str(), s.home.to_str().unwrap()))
+            .collect();
+        assert_eq!(
+            system,
+            [
+                ("daemon", "/usr/sbin"),
+                ("nobody", "/nonexistent"),
+                ("odd", "/")
+            ]
+        );
+    }
+
+    #[test]
+    fn system_homes_are_one_line() {
+        let home = |account: &str, home: &str| SystemHome {
+            account: account.into(),
+            home: home.into(),
+        };
+        assert_eq!(system_homes_note(&[]), None);
+        assert_eq!(
+            system_homes_note(&[home("daemon", "/usr/sbin")]).unwrap(),
+            "1 account with a system path as home was not looked in: daemon (/usr/sbin)"
+        );
+        let note = system_homes_note(&[
+            home("daemon", "/usr/sbin"),
+            home("bin", "/bin"),
+            home("sys", "/dev"),
+            home("nobody", "/nonexistent"),
+            home("lp", "/usr/sbin"),
+        ])
+        .unwrap();
+        assert_eq!(
+            note,
+            "5 accounts with a system path as home were not looked in: daemon, bin, sys, \
+             nobody, lp (/bin, /dev, /nonexistent, /usr/sbin)"
         );
     }
 
