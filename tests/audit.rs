@@ -846,3 +846,365 @@ fn an_image_off_ec2_sends_no_packet() {
     assert_eq!(endpoint.connections(), 0);
     assert_eq!(flagged.connections(), 0);
 }
+
+/// A vendored key: its key id, the file it is in (inside the root), and the package the
+/// audit must name.
+struct Vendored {
+    key_id: String,
+    path: &'static str,
+    manager: &'static str,
+    name: &'static str,
+    version: &'static str,
+}
+
+/// A host with packages installed the ways a developer host has them, each holding a
+/// real-shaped key in a test fixture or data file (and botocore an AWS documentation
+/// example too), and accounts whose homes are system paths. The application's own key
+/// is left to the caller.
+fn host_with_packages(root: &Path) -> Vec<Vendored> {
+    clean_host(root);
+    let id = |salt| key_id_for_account("AKIA", 210_987_654_321, salt);
+    write(
+        root,
+        "etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash\n\
+         daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+         bin:x:2:2:bin:/bin:/usr/sbin/nologin\n\
+         sys:x:3:3:sys:/dev:/usr/sbin/nologin\n\
+         sync:x:4:65534:sync:/bin:/bin/sync\n\
+         sshd:x:110:65534::/run/sshd:/usr/sbin/nologin\n\
+         svc:x:120:120::/var/lib/svc:/bin/sh\n\
+         alice:x:1000:1000:Alice:/home/alice:/bin/bash\n\
+         nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    );
+    // A merged /usr, as on every current distribution: /bin and /lib lead into /usr.
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    std::os::unix::fs::symlink("usr/bin", root.join("bin")).unwrap();
+    std::os::unix::fs::symlink("usr/lib", root.join("lib")).unwrap();
+    write(root, "usr/bin/.profile", "# not a home\n");
+
+    // botocore in a virtual environment, its RECORD listing the data file.
+    let site = "opt/app/venv/lib/python3.11/site-packages";
+    let botocore_file = "botocore/data/sts/2011-06-15/examples-1.json";
+    write(
+        root,
+        &format!("{site}/{botocore_file}"),
+        format!(
+            "{{\"AccessKeyId\": \"{}\"}}\n{{\"Example\": \"AKIAIOSFODNN7EXAMPLE\"}}\n",
+            id(1)
+        ),
+    );
+    write(
+        root,
+        &format!("{site}/botocore-1.34.0.dist-info/METADATA"),
+        "Metadata-Version: 2.1\nName: botocore\nVersion: 1.34.0\n\nLow-level interface.\n",
+    );
+    write(
+        root,
+        &format!("{site}/botocore-1.34.0.dist-info/RECORD"),
+        format!(
+            "botocore/__init__.py,sha256=abc,100\n{botocore_file},sha256=def,200\n\
+             botocore-1.34.0.dist-info/RECORD,,\n"
+        ),
+    );
+    // An npm package in a web application's node_modules.
+    write(
+        root,
+        "srv/web/node_modules/@aws-sdk/client-sts/package.json",
+        "{\"name\": \"@aws-sdk/client-sts\", \"version\": \"3.500.0\"}\n",
+    );
+    write(
+        root,
+        "srv/web/node_modules/@aws-sdk/client-sts/dist-cjs/test/fixture.js",
+        format!("const accessKeyId = \"{}\";\n", id(2)),
+    );
+    // A crate in root's cargo registry, with a key pair in its tests.
+    write(
+        root,
+        "root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/aws-sigv4-1.2.3/src/tests.rs",
+        format!(
+            "let access_key_id = \"{}\";\nlet secret_access_key = \"{SECRET_2}\";\n",
+            id(3)
+        ),
+    );
+    // A Debian package's unit (listed under /lib, found under /usr/lib) and its
+    // defaults under /usr/share, which the unit names.
+    write(
+        root,
+        "usr/lib/systemd/system/vendor-tool.service",
+        "[Service]\nEnvironmentFile=/usr/share/vendor-tool/defaults.env\nExecStart=/usr/bin/vt\n",
+    );
+    write(
+        root,
+        "usr/share/vendor-tool/defaults.env",
+        format!("# example\nAWS_ACCESS_KEY_ID={}\n", id(4)),
+    );
+    write(
+        root,
+        "var/lib/dpkg/info/vendor-tool.list",
+        "/.\n/lib\n/lib/systemd\n/lib/systemd/system\n/lib/systemd/system/vendor-tool.service\n\
+         /usr\n/usr/share\n/usr/share/vendor-tool\n/usr/share/vendor-tool/defaults.env\n",
+    );
+    write(
+        root,
+        "var/lib/dpkg/info/other:amd64.list",
+        "/usr/bin/other\n",
+    );
+    write(
+        root,
+        "var/lib/dpkg/status",
+        "Package: other\nStatus: install ok installed\nVersion: 9\n\n\
+         Package: vendor-tool\nStatus: install ok installed\nVersion: 2.1-1\n\
+         Description: a tool\n",
+    );
+    vec![
+        Vendored {
+            key_id: id(1),
+            path: "/opt/app/venv/lib/python3.11/site-packages/botocore/data/sts/2011-06-15/examples-1.json",
+            manager: "python",
+            name: "botocore",
+            version: "1.34.0",
+        },
+        Vendored {
+            key_id: id(2),
+            path: "/srv/web/node_modules/@aws-sdk/client-sts/dist-cjs/test/fixture.js",
+            manager: "npm",
+            name: "@aws-sdk/client-sts",
+            version: "3.500.0",
+        },
+        Vendored {
+            key_id: id(3),
+            path: "/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/aws-sigv4-1.2.3/src/tests.rs",
+            manager: "cargo",
+            name: "aws-sigv4",
+            version: "1.2.3",
+        },
+        Vendored {
+            key_id: id(4),
+            path: "/usr/share/vendor-tool/defaults.env",
+            manager: "dpkg",
+            name: "vendor-tool",
+            version: "2.1-1",
+        },
+    ]
+}
+
+#[test]
+fn keys_in_third_party_packages_are_listed_apart_and_fail_only_with_strict() {
+    let dir = temp_dir();
+    let root = dir.path();
+    let vendored = host_with_packages(root);
+    let app_key = key_id_for_account("AKIA", 123_456_789_012, 7);
+    write(
+        root,
+        "opt/app/config.yml",
+        format!("aws:\n  access_key_id: {app_key}\n  region: eu-west-1\n"),
+    );
+    let root_arg = root.to_str().unwrap();
+
+    let (run, json) = audit_json(&["--root", root_arg], |_| {});
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(json["result"], "fail");
+    assert_eq!(json["complete"], true, "{}", json["incomplete"]);
+    assert_eq!(
+        json["summary"],
+        "FAIL: 1 long-lived AWS key found; 4 keys in third-party packages not counted"
+    );
+    // The application's key is the only failing finding; the README's example stays.
+    let findings = json["findings"].as_array().unwrap();
+    let keys: Vec<&str> = findings
+        .iter()
+        .map(|f| f["key_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.contains(&app_key.as_str()), "{keys:?}");
+    assert!(keys.contains(&"AKIAIOSFODNN7EXAMPLE"), "{keys:?}");
+    let app = findings.iter().find(|f| f["key_id"] == app_key).unwrap();
+    assert_eq!(app["path"], "/opt/app/config.yml");
+    assert_eq!(app["category"], "application");
+    assert_eq!(step(&json, APPS)["keys"], 2);
+    assert_eq!(step(&json, SCRIPTS)["result"], "pass");
+
+    // Each vendored key is under third-party packages, with its package and version.
+    let third = &json["third_party"];
+    assert_eq!(third["strict"], false);
+    assert_eq!(third["result"], "not-counted");
+    assert_eq!(third["keys"], 4);
+    let listed = third["findings"].as_array().unwrap();
+    for key in &vendored {
+        let found: Vec<&Value> = listed
+            .iter()
+            .filter(|f| f["key_id"] == key.key_id)
+            .collect();
+        assert_eq!(found.len(), 1, "{}: {listed:#?}", key.path);
+        let found = found[0];
+        assert_eq!(found["path"], key.path, "{found:#}");
+        assert_eq!(found["package"]["manager"], key.manager, "{found:#}");
+        assert_eq!(found["package"]["name"], key.name, "{found:#}");
+        assert_eq!(found["package"]["version"], key.version, "{found:#}");
+    }
+    // botocore's documentation example is listed with it, as an example.
+    let example = listed
+        .iter()
+        .find(|f| f["key_id"] == "AKIAIOSFODNN7EXAMPLE")
+        .expect("the example in botocore");
+    assert_eq!(example["package"]["name"], "botocore");
+    assert_eq!(example["example"], true);
+    assert_eq!(listed.len(), 5, "{listed:#?}");
+    // The dpkg unit is reached as /usr/lib/…, listed as /lib/…: its package is known
+    // even though the unit itself holds no key.
+    let unit_file = listed
+        .iter()
+        .find(|f| f["path"] == "/usr/share/vendor-tool/defaults.env")
+        .unwrap();
+    assert_eq!(unit_file["category"], "systemd-environment-file");
+    assert_eq!(
+        unit_file["package"]["location"],
+        "/var/lib/dpkg/info/vendor-tool.list"
+    );
+
+    // The system accounts' homes are one note, and no place under them is listed.
+    let notes: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let system: Vec<&&str> = notes
+        .iter()
+        .filter(|n| n.contains("system path as home"))
+        .collect();
+    assert_eq!(
+        system,
+        [
+            &"6 accounts with a system path as home were not looked in: daemon, bin, sys, \
+           sync, sshd, nobody (/bin, /dev, /nonexistent, /run/sshd, /usr/sbin)"
+        ],
+        "{notes:#?}"
+    );
+    for place in json["places"].as_array().unwrap() {
+        let path = place["path"].as_str().unwrap();
+        for home in [
+            "/bin/",
+            "/dev/",
+            "/usr/sbin/",
+            "/nonexistent/",
+            "/run/sshd/",
+        ] {
+            assert!(!path.starts_with(home), "{place:#}");
+        }
+    }
+
+    // The human report: the verdict, a part of its own naming each package, one line
+    // for the system accounts.
+    let human = run_in(
+        root,
+        keyhound()
+            .args(["audit", "--color", "never", "--root"])
+            .arg(root),
+    );
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    let out = &human.stdout;
+    assert!(out.contains("FAIL: 1 long-lived AWS key found"), "{out}");
+    assert!(out.contains("Third-party packages: NOT COUNTED"), "{out}");
+    for package in [
+        "botocore 1.34.0 (Python package in /opt/app/venv/lib/python3.11/site-packages)",
+        "@aws-sdk/client-sts 3.500.0 (npm package in /srv/web/node_modules/@aws-sdk/client-sts)",
+        "aws-sigv4 1.2.3 (cargo registry crate in /root/.cargo/registry/src/",
+        "vendor-tool 2.1-1 (Debian package listed in /var/lib/dpkg/info/vendor-tool.list)",
+    ] {
+        assert_eq!(out.matches(package).count(), 1, "{package}\n{out}");
+    }
+    assert_eq!(out.matches("system path as home").count(), 1, "{out}");
+    assert!(!out.contains("/dev/.") && !out.contains("/bin/."), "{out}");
+    assert!(!out.contains(SECRET_2), "{out}");
+    let markdown = run_in(
+        root,
+        keyhound()
+            .args(["audit", "--format", "markdown", "--root"])
+            .arg(root),
+    );
+    assert_eq!(markdown.code, 1, "{}", markdown.stderr);
+    assert!(
+        markdown.stdout.contains("## Third-party packages"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("| botocore | 1.34.0 | Python package |"),
+        "{}",
+        markdown.stdout
+    );
+
+    // --strict counts them: five keys fail.
+    let (run, json) = audit_json(&["--root", root_arg, "--strict"], |_| {});
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(json["summary"], "FAIL: 5 long-lived AWS keys found");
+    assert_eq!(json["third_party"]["strict"], true);
+    assert_eq!(json["third_party"]["result"], "fail");
+
+    // Without the application's key the host passes, and fails only with --strict.
+    std::fs::remove_file(root.join("opt/app/config.yml")).unwrap();
+    let (run, json) = audit_json(&["--root", root_arg], |_| {});
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        json["summary"],
+        "PASS: no long-lived AWS key found; 4 keys in third-party packages not counted"
+    );
+    let (run, json) = audit_json(&["--root", root_arg, "--strict"], |_| {});
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(json["summary"], "FAIL: 4 long-lived AWS keys found");
+}
+
+#[test]
+fn a_file_a_package_does_not_list_is_the_organisations() {
+    let dir = temp_dir();
+    let root = dir.path();
+    host_with_packages(root);
+    let key = key_id_for_account("AKIA", 123_456_789_012, 8);
+    let lone = format!("AWS_ACCESS_KEY_ID={key}\n");
+    // Beside a dpkg package's files, but not in its list; a conffile the package ships
+    // and the administrator edited; an application next to an installed package.
+    write(root, "usr/share/vendor-tool/local.env", &lone);
+    write(root, "etc/default/vendor-tool", &lone);
+    write(root, "srv/app/.env", &lone);
+    write(
+        root,
+        "var/lib/dpkg/info/vendor-tool.list",
+        "/lib/systemd/system/vendor-tool.service\n/usr/share/vendor-tool/defaults.env\n\
+         /etc/default/vendor-tool\n",
+    );
+    write(
+        root,
+        "var/lib/dpkg/status",
+        "Package: vendor-tool\nStatus: install ok installed\nVersion: 2.1-1\n\
+         Conffiles:\n /etc/default/vendor-tool 0123456789abcdef0123456789abcdef\n",
+    );
+    write(
+        root,
+        "usr/lib/systemd/system/vendor-tool.service",
+        "[Service]\nEnvironmentFile=/usr/share/vendor-tool/defaults.env\n\
+         EnvironmentFile=/usr/share/vendor-tool/local.env\nExecStart=/usr/bin/vt\n",
+    );
+    let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let mut paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key_id"] == key)
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/etc/default/vendor-tool",
+            "/srv/app/.env",
+            "/usr/share/vendor-tool/local.env"
+        ]
+    );
+    assert_eq!(json["third_party"]["keys"], 4);
+}

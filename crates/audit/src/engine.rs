@@ -15,7 +15,7 @@ use crate::http::Endpoint;
 use crate::imds::{self, RoleCheck};
 use crate::rootfs::{Resolved, Root};
 use crate::verdict::{Audit, Located, Status};
-use crate::{places, systemd, Place};
+use crate::{packages, places, systemd, Place};
 
 /// How to audit.
 #[derive(Clone, Debug)]
@@ -37,6 +37,9 @@ pub struct AuditOptions {
     pub threads: usize,
     /// AWS documentation example keys fail the audit too.
     pub fail_on_examples: bool,
+    /// Keys in files of installed third-party packages ([`crate::packages`]) fail the
+    /// audit too; without it they are listed apart and do not.
+    pub strict: bool,
     /// Stops the audit soon when set: what was not read makes it incomplete.
     pub cancel: Cancel,
 }
@@ -54,6 +57,7 @@ impl Default for AuditOptions {
             max_file_size: 64 << 20,
             threads: 0,
             fail_on_examples: false,
+            strict: false,
             cancel: Cancel::new(),
         }
     }
@@ -178,6 +182,23 @@ pub fn audit(
         .sources
         .sort_by(|a, b| a.source.path().cmp(&b.source.path()));
 
+    // Only files with findings are attributed: a clean host reads no package database.
+    let found_in: Vec<PathBuf> = report
+        .sources
+        .iter()
+        .filter(|group| !group.findings.is_empty())
+        .filter_map(|group| match &group.source {
+            Source::Path(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let attribution = if found_in.is_empty() {
+        packages::Attribution::default()
+    } else {
+        packages::attribute(&root, &found_in)
+    };
+    notes.extend(attribution.notes);
+
     Ok(Audit {
         root: root.path().to_path_buf(),
         live: root.is_live(),
@@ -187,6 +208,8 @@ pub fn audit(
         processes,
         notes,
         fail_on_examples: options.fail_on_examples,
+        packages: attribution.packages,
+        strict: options.strict,
     })
 }
 

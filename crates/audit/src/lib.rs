@@ -8,6 +8,10 @@
 //! every finding with where it was, the role check, and a typed [`Verdict`]; [`render`]
 //! writes it as text, JSON or Markdown.
 //!
+//! Findings in files of installed third-party packages ([`packages`]: Python
+//! distributions, dpkg packages, `node_modules`, the cargo, Go, Ruby, Maven and Gradle
+//! caches) are listed apart and fail the audit only with [`AuditOptions::strict`].
+//!
 //! The modules: [`rootfs`] resolves paths inside the audited root as a chroot would (a
 //! symbolic link never leads out, `/proc`, `/sys` and `/dev` are never read), [`places`]
 //! lists where to look (fixed places, every home in `etc/passwd`, what process
@@ -47,6 +51,7 @@ struct ReadmeDoctests;
 mod engine;
 pub mod http;
 pub mod imds;
+pub mod packages;
 pub mod places;
 pub mod render;
 pub mod rootfs;

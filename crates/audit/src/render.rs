@@ -9,6 +9,7 @@ use keyhound_report::{display_path, human, json as json_report, SourceFindings};
 use serde_json::{json, Value};
 
 use crate::imds::{RoleCheck, Version};
+use crate::packages::Package;
 use crate::verdict::{role_status, role_summary, Audit, Status, Verdict, Where, CONTROL, TITLE};
 use crate::Step;
 
@@ -55,6 +56,16 @@ fn role_json(role: &RoleCheck) -> Value {
     value
 }
 
+/// A third-party package as the JSON document writes it.
+fn package_json(package: &Package) -> Value {
+    json!({
+        "manager": package.manager.id(),
+        "name": package.name,
+        "version": package.version,
+        "location": display_path(&package.location),
+    })
+}
+
 /// Writes the JSON document (described in `docs/audit.md`).
 pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io::Result<()> {
     let steps: Vec<Value> = Step::ALL
@@ -87,6 +98,21 @@ pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io:
             findings.push(value);
         }
     }
+    let third_party: Vec<Value> = audit
+        .third_party()
+        .into_iter()
+        .map(|(file, finding, package, place)| {
+            let mut value = json_report::finding_json(&audit.report, file, finding, show_secrets);
+            value["step"] = json!(place.category.step().id());
+            value["category"] = json!(place.category.id());
+            value["place"] = json!(display_path(&place.place));
+            if let Some(origin) = place.origin {
+                value["origin"] = json!(origin);
+            }
+            value["package"] = package_json(package);
+            value
+        })
+        .collect();
     let places: Vec<Value> = audit
         .places
         .iter()
@@ -133,6 +159,13 @@ pub fn write_json(out: &mut dyn Write, audit: &Audit, show_secrets: bool) -> io:
         "steps": steps,
         "role": role_json(&audit.role),
         "findings": findings,
+        "third_party": {
+            "strict": audit.strict,
+            "result": audit.third_party_result(),
+            "summary": audit.third_party_summary(),
+            "keys": audit.third_party_keys(),
+            "findings": third_party,
+        },
         "places": places,
         "places_looked_for": audit.places.len(),
         "processes": { "checked": audit.live, "scanned": audit.processes.len() },
@@ -201,6 +234,7 @@ pub fn write_human(
             writeln!(out)?;
         }
     }
+    write_third_party_human(out, audit, style, show_secrets)?;
     let not_scanned = audit.not_scanned();
     if !not_scanned.is_empty() {
         writeln!(out, "{}", style.paint("1", "Not scanned:"))?;
@@ -232,6 +266,68 @@ pub fn write_human(
         writeln!(out, "  {}", remedy())?;
     }
     Ok(())
+}
+
+/// The third-party part of the human report: each package once, then one line per
+/// finding in its files.
+fn write_third_party_human(
+    out: &mut dyn Write,
+    audit: &Audit,
+    style: human::Style,
+    show_secrets: bool,
+) -> io::Result<()> {
+    let found = audit.third_party();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let result = audit.third_party_result().replace('-', " ").to_uppercase();
+    writeln!(
+        out,
+        "{}: {}",
+        style.paint("1", "Third-party packages"),
+        style.paint("1", &result)
+    )?;
+    writeln!(
+        out,
+        "   {}",
+        style.paint(
+            "2",
+            "Files installed by package managers (Python, dpkg, npm, cargo, Go, gems, Maven, \
+             Gradle, pip and npm caches)."
+        )
+    )?;
+    writeln!(out, "   {}", audit.third_party_summary())?;
+    writeln!(out)?;
+    let mut previous: Option<&Package> = None;
+    for (file, finding, package, _) in found {
+        if previous != Some(package) {
+            writeln!(out, "  {}", style.paint("1", &package.describe()))?;
+            previous = Some(package);
+        }
+        writeln!(
+            out,
+            "    {}:{}:{} {} {} {}",
+            file.source.display(),
+            finding.line,
+            finding.column,
+            finding.severity.to_string().to_uppercase(),
+            finding.kind,
+            shown_key(finding, show_secrets)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// A finding's key id, else its first value (redacted unless asked).
+fn shown_key(finding: &keyhound_core::Finding, show_secrets: bool) -> String {
+    match &finding.key_id {
+        Some(id) => id.to_string(),
+        None => finding
+            .parts
+            .first()
+            .map(|p| p.shown_value(show_secrets))
+            .unwrap_or_default(),
+    }
 }
 
 /// The kind of place a finding sits in, the place when it is not the file itself, and
@@ -335,6 +431,38 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
                 write!(out, " {} |", cell(&text))?;
             }
             writeln!(out)?;
+        }
+    }
+    let third_party = audit.third_party();
+    if !third_party.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Third-party packages")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "**{}**: {}",
+            audit.third_party_result().replace('-', " ").to_uppercase(),
+            cell(&audit.third_party_summary())
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "| Package | Version | Manager | Location | Severity | Kind | Key |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        for (file, finding, package, _) in third_party {
+            writeln!(
+                out,
+                "| {} | {} | {} | `{}:{}` | {} | {} | {} |",
+                cell(package.name.as_deref().unwrap_or("")),
+                cell(package.version.as_deref().unwrap_or("")),
+                package.manager.title(),
+                file.source.display().replace('`', "'"),
+                finding.line,
+                finding.severity,
+                finding.kind,
+                cell(&shown_key(finding, show_secrets))
+            )?;
         }
     }
     let not_scanned = audit.not_scanned();

@@ -9,6 +9,7 @@ use keyhound_core::{Finding, Severity};
 use keyhound_report::{display_path, plural_of, Report, Source, SourceFindings};
 
 use crate::imds::{RoleCheck, Version};
+use crate::packages::Package;
 use crate::{Category, Place, Step};
 
 /// The control, as reports name it.
@@ -129,6 +130,11 @@ pub struct Audit {
     pub notes: Vec<String>,
     /// AWS documentation example keys fail the audit too.
     pub fail_on_examples: bool,
+    /// The files (inside the root) that belong to installed third-party packages, with
+    /// their package. Their findings are reported apart ([`Audit::third_party`]).
+    pub packages: HashMap<PathBuf, Package>,
+    /// Keys in third-party packages fail the audit too (`--strict`).
+    pub strict: bool,
 }
 
 impl Audit {
@@ -184,15 +190,112 @@ impl Audit {
         }
     }
 
-    /// Whether `finding` fails the audit.
+    /// Whether `finding` is a long-lived key (not an AWS documentation example, unless
+    /// those count), wherever it is.
     fn fails(&self, finding: &Finding) -> bool {
         self.fail_on_examples || finding.severity > Severity::Info
     }
 
-    /// The findings of `step`, with their file and place.
+    /// The third-party package a source belongs to, if any.
+    pub fn package_of(&self, source: &Source) -> Option<&Package> {
+        match source {
+            Source::Path(path) => self.packages.get(path),
+            _ => None,
+        }
+    }
+
+    /// Whether `finding`, in `file`, fails the audit: a long-lived key outside
+    /// third-party packages, or anywhere with `--strict`.
+    fn counts(&self, file: &SourceFindings, finding: &Finding) -> bool {
+        self.fails(finding) && (self.strict || self.package_of(&file.source).is_none())
+    }
+
+    /// The findings in files of third-party packages, with their package and place,
+    /// ordered by package and then by file.
+    pub fn third_party(&self) -> Vec<(&SourceFindings, &Finding, &Package, Where<'_>)> {
+        let mut found = Vec::new();
+        for file in &self.report.sources {
+            if let Some(package) = self.package_of(&file.source) {
+                let place = self.attribute_source(&file.source);
+                found.extend(
+                    file.findings
+                        .iter()
+                        .map(|finding| (file, finding, package, place.clone())),
+                );
+            }
+        }
+        found.sort_by(|a, b| {
+            a.2.cmp(b.2)
+                .then_with(|| a.0.source.path().cmp(&b.0.source.path()))
+        });
+        found
+    }
+
+    /// Distinct long-lived keys ([`key_of`]) in third-party packages, counted or not.
+    pub fn third_party_keys(&self) -> usize {
+        distinct(
+            self.third_party()
+                .into_iter()
+                .map(|(_, f, _, _)| f)
+                .filter(|f| self.fails(f)),
+        )
+    }
+
+    /// The third-party part's result: `pass` when it holds no long-lived key, else
+    /// `fail` with `--strict` and `not-counted` without.
+    pub fn third_party_result(&self) -> &'static str {
+        match (self.third_party_keys(), self.strict) {
+            (0, _) => "pass",
+            (_, true) => "fail",
+            (_, false) => "not-counted",
+        }
+    }
+
+    /// One sentence on the third-party part.
+    pub fn third_party_summary(&self) -> String {
+        let found = self.third_party();
+        let keys = self.third_party_keys();
+        let packages: HashSet<&Package> = found.iter().map(|(_, _, p, _)| *p).collect();
+        let files: HashSet<Cow<'_, Path>> =
+            found.iter().map(|(f, _, _, _)| f.source.path()).collect();
+        let examples = distinct(
+            found
+                .iter()
+                .map(|(_, f, _, _)| *f)
+                .filter(|f| !self.fails(f)),
+        );
+        let mut text = format!(
+            "{} in {} of {}",
+            plural_of(keys as u64, "long-lived key", "long-lived keys"),
+            plural_of(files.len() as u64, "file", "files"),
+            plural_of(packages.len() as u64, "package", "packages"),
+        );
+        if examples > 0 {
+            text.push_str(&format!(
+                " and {}",
+                plural_of(
+                    examples as u64,
+                    "AWS documentation example key",
+                    "AWS documentation example keys"
+                )
+            ));
+        }
+        text.push_str(if self.strict {
+            ": counted (--strict)"
+        } else {
+            ": published with the packages, not the organisation's; not failing the audit \
+             (--strict counts them)"
+        });
+        text
+    }
+
+    /// The findings of `step` outside third-party packages, with their file and place.
     pub fn findings_of(&self, step: Step) -> Vec<(&SourceFindings, &Finding, Where<'_>)> {
         let mut found = Vec::new();
         for file in &self.report.sources {
+            if self.package_of(&file.source).is_some() {
+                continue;
+            }
             let place = self.attribute_source(&file.source);
             if place.category.step() == step {
                 found.extend(
@@ -211,8 +314,8 @@ impl Audit {
         distinct(
             self.report
                 .findings()
-                .map(|(_, f)| f)
-                .filter(|f| self.fails(f)),
+                .filter(|(file, f)| self.counts(file, f))
+                .map(|(_, f)| f),
         )
     }
 
@@ -356,6 +459,13 @@ impl Audit {
         let reasons = self.incomplete();
         if !reasons.is_empty() {
             line.push_str(&format!(" (incomplete: {})", reasons.join("; ")));
+        }
+        let vendored = self.third_party_keys();
+        if vendored > 0 && !self.strict {
+            line.push_str(&format!(
+                "; {} in third-party packages not counted",
+                plural_of(vendored as u64, "key", "keys")
+            ));
         }
         line
     }

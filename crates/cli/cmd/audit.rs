@@ -30,6 +30,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         max_file_size: config.blob_size_limit(args.max_file_size),
         threads: args.threads.unwrap_or(0),
         fail_on_examples: config.fail_on_examples(args.fail_on_examples),
+        strict: args.strict,
         ..AuditOptions::default()
     };
     let scanner = config.scanner();
