@@ -1115,6 +1115,12 @@ fn keys_in_third_party_packages_are_listed_apart_and_fail_only_with_strict() {
     ] {
         assert_eq!(out.matches(package).count(), 1, "{package}\n{out}");
     }
+    // botocore's example is counted under it, not listed.
+    assert!(
+        out.contains("    and 1 AWS documentation example (--format json lists them)"),
+        "{out}"
+    );
+    assert!(!out.contains("INFO example AKIAIOSFODNN7EXAMPLE"), "{out}");
     assert_eq!(out.matches("system path as home").count(), 1, "{out}");
     assert!(!out.contains("/dev/.") && !out.contains("/bin/."), "{out}");
     assert!(!out.contains(SECRET_2), "{out}");

@@ -298,22 +298,51 @@ fn write_third_party_human(
     )?;
     writeln!(out, "   {}", audit.third_party_summary())?;
     writeln!(out)?;
-    let mut previous: Option<&Package> = None;
-    for (file, finding, package, _) in found {
-        if previous != Some(package) {
-            writeln!(out, "  {}", style.paint("1", &package.describe()))?;
-            previous = Some(package);
+    // Each package once; its AWS documentation examples (botocore alone ships
+    // dozens) are counted, not listed: the JSON report lists them.
+    let mut at = 0;
+    while at < found.len() {
+        let package = found[at].2;
+        let end = found[at..]
+            .iter()
+            .position(|f| f.2 != package)
+            .map_or(found.len(), |n| at + n);
+        writeln!(out, "  {}", style.paint("1", &package.describe()))?;
+        let mut examples = 0;
+        for (file, finding, _, _) in &found[at..end] {
+            if finding.example && !audit.fail_on_examples {
+                examples += 1;
+                continue;
+            }
+            writeln!(
+                out,
+                "    {}:{}:{} {} {} {}",
+                file.source.display(),
+                finding.line,
+                finding.column,
+                finding.severity.to_string().to_uppercase(),
+                finding.kind,
+                shown_key(finding, show_secrets)
+            )?;
         }
-        writeln!(
-            out,
-            "    {}:{}:{} {} {} {}",
-            file.source.display(),
-            finding.line,
-            finding.column,
-            finding.severity.to_string().to_uppercase(),
-            finding.kind,
-            shown_key(finding, show_secrets)
-        )?;
+        if examples > 0 {
+            writeln!(
+                out,
+                "    {}",
+                style.paint(
+                    "2",
+                    &format!(
+                        "and {} (--format json lists them)",
+                        keyhound_report::plural_of(
+                            examples,
+                            "AWS documentation example",
+                            "AWS documentation examples"
+                        )
+                    )
+                )
+            )?;
+        }
+        at = end;
     }
     writeln!(out)
 }
