@@ -97,3 +97,76 @@ fn baseline_refuses_the_flags_it_would_ignore() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn keyhound_does_not_report_its_own_reports_again() {
+    let dir = temp_dir();
+    write(dir.path(), "deploy/aws.ini", credentials_file());
+    // Reports of every format, and a baseline, left in the tree.
+    for (format, file) in [
+        ("json", "keyhound.json"),
+        ("jsonl", "keyhound.jsonl"),
+        ("sarif", "keyhound.sarif"),
+        ("gitlab", "gl-secret-detection-report.json"),
+    ] {
+        let run = run_in(
+            dir.path(),
+            keyhound().args(["scan", "--no-config", "--format", format, "deploy"]),
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        write(dir.path(), &format!("reports/{file}"), &run.stdout);
+    }
+    let run = run_in(
+        dir.path(),
+        keyhound().args([
+            "scan",
+            "--no-config",
+            "--write-baseline",
+            "reports/base.json",
+            "deploy",
+        ]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+
+    let (run, json) =
+        crate::util::scan_json(dir.path(), &["--no-config", "--show-suppressed", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["deploy/aws.ini"], "{:#}", json["findings"]);
+    // Set aside, counted and listed with why, not lost.
+    let suppressed = json["suppressed"].as_array().expect("suppressed listed");
+    assert!(
+        suppressed.len() >= 5
+            && suppressed
+                .iter()
+                .all(|s| s["suppressed_by"]["marker"] == "keyhound report"
+                    && s["path"].as_str().unwrap().starts_with("reports/")),
+        "{suppressed:#?}"
+    );
+
+    // The same reports committed: a history scan sets them aside too.
+    let repo = Repo::init();
+    repo.write("deploy/aws.ini", credentials_file());
+    for entry in std::fs::read_dir(dir.path().join("reports")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        repo.write(
+            &format!("reports/{name}"),
+            std::fs::read(entry.path()).unwrap(),
+        );
+    }
+    repo.commit_all("reports");
+    let (run, json) = repo.keyhound_json(&["git", "history", "--no-config"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        1,
+        "{:#}",
+        json["findings"]
+    );
+}

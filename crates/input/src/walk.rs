@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
 use keyhound_core::{Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch};
-use keyhound_report::{display_path, ReportBuilder, Source};
+use keyhound_report::{display_path, own, ReportBuilder, Source};
 
 /// What the walk tells as it goes.
 #[derive(Debug)]
@@ -500,7 +500,38 @@ fn read_and_scan(
         // More to read past what was scanned: it grew (a byte is enough to tell).
         *grew = *bytes == limit && matches!(file.read(&mut [0u8]), Ok(1));
     }
+    if let Event::Scanned {
+        findings,
+        suppressed,
+        ..
+    } = &mut event
+    {
+        set_aside_if_own_report(&mut file, findings, suppressed);
+    }
     event
+}
+
+/// When `file` is one of keyhound's own reports (read from its start), moves the key ids
+/// it names to `suppressed` ([`keyhound_report::own`]): a report left in the tree is
+/// not a new leak of every key it lists. Only files with a finding are looked at again.
+fn set_aside_if_own_report(
+    file: &mut std::fs::File,
+    findings: &mut Vec<Finding>,
+    suppressed: &mut Vec<(Finding, Allowance)>,
+) {
+    use std::io::{Seek, SeekFrom};
+    if findings.is_empty() {
+        return;
+    }
+    let mut start = Vec::with_capacity(own::PREFIX);
+    let read = file.seek(SeekFrom::Start(0)).and_then(|_| {
+        (&mut *file)
+            .take(own::PREFIX as u64)
+            .read_to_end(&mut start)
+    });
+    if read.is_ok() && own::recognise(&start).is_some() {
+        own::set_aside(findings, suppressed);
+    }
 }
 
 /// How much of a file that reports no size is read.

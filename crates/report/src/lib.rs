@@ -61,6 +61,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 mod model;
+pub mod own;
 pub mod sarif;
 mod stream;
 mod text;
