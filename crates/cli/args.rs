@@ -582,7 +582,7 @@ mod tests {
     }
 }
 
-/// Parses `--sts-endpoint` without clap's "invalid value '<the text>'" message: a URL can
+/// Parses `--sts-endpoint` without clap's `invalid value '<the text>'` message: a URL can
 /// carry a key (user info, a query), and the error must not print it back.
 #[derive(Clone, Copy, Debug)]
 pub struct EndpointParser;
