@@ -29,6 +29,9 @@ pub(crate) enum Verdict {
 /// compared value costs `(2 · max_distance + 1) · length` steps.
 pub(crate) const MAX_PUBLISHED_DISTANCE: usize = 4;
 
+/// The widest band [`within_distance`] fills: `2 · MAX_PUBLISHED_DISTANCE + 1`.
+const BAND: usize = 2 * MAX_PUBLISHED_DISTANCE + 1;
+
 /// A value the vendor published as an example, matched within `max_distance` edits.
 #[derive(Clone, Debug)]
 struct Published {
@@ -56,7 +59,7 @@ pub(crate) struct Validators {
     /// pass, however many words there are.
     placeholders: Option<aho_corasick::AhoCorasick>,
     example_suffix: Option<Vec<u8>>,
-    example_words: Vec<Vec<u8>>,
+    example_words: Vec<memchr::memmem::Finder<'static>>,
     published: Vec<Published>,
 }
 
@@ -155,7 +158,7 @@ impl Validators {
             example_words: spec
                 .example_words
                 .iter()
-                .map(|w| w.as_bytes().to_vec())
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
                 .collect(),
             published,
         })
@@ -170,7 +173,7 @@ impl Validators {
             || self
                 .example_words
                 .iter()
-                .any(|word| memchr::memmem::find(value, word).is_some())
+                .any(|word| word.find(value).is_some())
             || self
                 .published
                 .iter()
@@ -238,10 +241,14 @@ pub(crate) fn within_distance(a: &[u8], b: &[u8], k: usize) -> bool {
     }
     let big = k + 1;
     let width = 2 * k + 1;
-    // row[d] holds the distance between a[..i] and b[..i + d - k], capped at k + 1.
-    let mut row = vec![big; width];
-    let mut next = vec![big; width];
-    for (d, cell) in row.iter_mut().enumerate() {
+    if width > BAND {
+        return false;
+    }
+    // row[d] holds the distance between a[..i] and b[..i + d - k], capped at k + 1; on
+    // the stack: this runs for every key id judged.
+    let mut row = [big; BAND];
+    let mut next = [big; BAND];
+    for (d, cell) in row.iter_mut().enumerate().take(width) {
         // Row 0: the empty prefix of `a` against b[..j] is j insertions.
         *cell = d
             .checked_sub(k)

@@ -152,7 +152,11 @@ fn analytic(v: &Validators, prefix: &[u8], tail_len: usize, alphabet: &[u8]) -> 
         format!("{} placeholder words", v.placeholder_words.len()),
         words,
     ));
-    let examples: f64 = v.example_words.iter().map(|w| word_cost(w, false)).sum();
+    let examples: f64 = v
+        .example_words
+        .iter()
+        .map(|w| word_cost(w.needle(), false))
+        .sum();
     costs.push(("example words (EXAMPLE)".into(), examples));
     // Within d edits of a published value: at most C(n + d, d) · 3^d edit scripts, each
     // fixing at least n - d random characters (a loose bound).
