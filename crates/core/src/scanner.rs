@@ -7,7 +7,7 @@ use std::sync::Arc;
 use regex::bytes::CaptureLocations;
 
 use crate::account::account_id;
-use crate::base64::{Decoded, Wrapping};
+use crate::base64::{joins_at, Decoded, Wrapping};
 use crate::canary::canary_service;
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
@@ -283,6 +283,8 @@ impl Scanner {
             let (reach, unit) = match wrapping {
                 Wrapping::Base64 => (reach, 1),
                 Wrapping::Utf16Le => (2 * reach, 2),
+                // The joined literals start at the hit; the build reads on from there.
+                Wrapping::Joined => (0, 1),
             };
             let back = hit.min(reach) / unit * unit;
             let mut region = Span::new(hit - back, text.len().min(hit + reach));
@@ -373,9 +375,10 @@ impl Scanner {
         scratch.busy_until.clear();
         scratch.busy_until.resize(rules.rules().len(), 0);
         let limit = self.max_findings.saturating_mul(3);
+        // Returns true where a key id may be split across joined string literals.
         let mut try_at = |rule_index: usize, pos: usize, raws: &mut Vec<RawMatch>| {
             if pos < scratch.busy_until[rule_index] || raws.len() > limit {
-                return;
+                return false;
             }
             let rule = rules.rule_at(rule_index);
             let locs =
@@ -383,7 +386,16 @@ impl Scanner {
             if let Some(raw) = confirm(rule_index, rule, text, pos, binary, locs) {
                 scratch.busy_until[rule_index] = raw.span.end;
                 raws.push(raw);
+                return false;
             }
+            // Only at an anchor, as the prefilter offers it: the reference finds the same.
+            // Cheapest test first: is there an opening quote just before?
+            rule.kind == Kind::AccessKeyId
+                && joins_at(text, pos)
+                && rule
+                    .anchors
+                    .iter()
+                    .any(|a| text[pos..].starts_with(a.as_bytes()))
         };
         match candidates {
             Candidates::Prefilter => {
@@ -396,7 +408,11 @@ impl Scanner {
                         .chain(also.filter(|&other| text[at..].starts_with(rules.literal(other))));
                     for pattern in starting_here {
                         match rules.anchor(pattern) {
-                            Anchor::Rule(rule_index) => try_at(rule_index, at, &mut raws),
+                            Anchor::Rule(rule_index) => {
+                                if try_at(rule_index, at, &mut raws) {
+                                    scratch.encoded_hits.push((Wrapping::Joined, at));
+                                }
+                            }
                             Anchor::Wrapped(wrapping) => scratch.encoded_hits.push((wrapping, at)),
                         }
                     }
@@ -410,7 +426,9 @@ impl Scanner {
             Candidates::Exhaustive => {
                 for rule_index in 0..rules.rules().len() {
                     for pos in 0..text.len() {
-                        try_at(rule_index, pos, &mut raws);
+                        if try_at(rule_index, pos, &mut raws) {
+                            scratch.encoded_hits.push((Wrapping::Joined, pos));
+                        }
                     }
                 }
                 for pos in 0..text.len() {
