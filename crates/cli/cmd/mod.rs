@@ -85,8 +85,14 @@ pub fn stream(
         .context("this format is written whole")?;
     let mut allowlisted = keyhound_report::Stats::default();
     let mut failed: Option<std::io::Error> = None;
+    // Suppressed findings of the report being written, which is left out whole.
+    let mut own_suppressed = 0;
     let mut sink = |group: SourceFindings| {
-        if failed.is_some() || is_own_report(&group, own_report.as_deref()) {
+        if failed.is_some() {
+            return;
+        }
+        if is_own_report(&group, own_report.as_deref()) {
+            own_suppressed += group.suppressed.len() as u64;
             return;
         }
         let mut one = Report {
@@ -117,6 +123,7 @@ pub fn stream(
     if let Some(err) = failed {
         return Err(err.into());
     }
+    report.stats.suppressed = report.stats.suppressed.saturating_sub(own_suppressed);
     config.apply(&mut report);
     report.stats.allowlisted_paths += allowlisted.allowlisted_paths;
     report.stats.allowlisted_values += allowlisted.allowlisted_values;

@@ -196,8 +196,17 @@ impl Report {
 
     /// Keeps only the sources `keep` accepts (a caller's own report file, say, is not a
     /// finding), and recounts.
-    pub fn retain_sources(&mut self, keep: impl FnMut(&SourceFindings) -> bool) {
-        self.sources.retain(keep);
+    pub fn retain_sources(&mut self, mut keep: impl FnMut(&SourceFindings) -> bool) {
+        // What a source left out had suppressed is not counted either.
+        let mut dropped = 0;
+        self.sources.retain(|group| {
+            let kept = keep(group);
+            if !kept {
+                dropped += group.suppressed.len() as u64;
+            }
+            kept
+        });
+        self.stats.suppressed = self.stats.suppressed.saturating_sub(dropped);
         self.recount();
     }
 
