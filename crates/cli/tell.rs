@@ -76,4 +76,10 @@ pub fn tell_processes(found: &keyhound_input::env::ProcessEnvironments) {
     for (name, error) in &found.unreadable {
         eprintln!("keyhound: {name}: cannot read: {error}");
     }
+    if found.without_environment > 0 {
+        eprintln!(
+            "keyhound: {} no environment to read (kernel threads, or exited meanwhile)",
+            plural_of(found.without_environment, "process has", "processes have")
+        );
+    }
 }

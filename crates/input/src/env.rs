@@ -64,6 +64,10 @@ pub struct ProcessEnvironments {
     pub unreadable: Vec<(String, String)>,
     /// `/proc` itself could not be listed: why. This one is an incomplete scan.
     pub not_listed: Option<String>,
+    /// Processes with no environment to read: kernel threads (the kernel answers "no
+    /// such process" for their `environ`) and processes that exited before they could be
+    /// read. Counted, not named: there is nothing in them to find.
+    pub without_environment: u64,
 }
 
 /// Reads every process's environment (`/proc/<pid>/environ`, NUL-separated). A process
@@ -71,6 +75,9 @@ pub struct ProcessEnvironments {
 pub fn process_environments() -> ProcessEnvironments {
     process_environments_in(Path::new("/proc"))
 }
+
+/// "No such process": what reading a kernel thread's `environ` gives.
+const ESRCH: i32 = 3;
 
 fn process_environments_in(proc: &Path) -> ProcessEnvironments {
     let mut found = ProcessEnvironments::default();
@@ -105,8 +112,14 @@ fn process_environments_in(proc: &Path) -> ProcessEnvironments {
                 });
                 found.environments.push((source, environment_text(vars)));
             }
-            // A process that exited between listing and reading is not a failure.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            // A kernel thread has no environment (ESRCH), and a process that exited
+            // between listing and reading has none left (ENOENT, or ESRCH).
+            Err(err)
+                if err.kind() == std::io::ErrorKind::NotFound
+                    || err.raw_os_error() == Some(ESRCH) =>
+            {
+                found.without_environment += 1;
+            }
             Err(err) => {
                 let name = source.path().display().to_string();
                 found.unreadable.push((name, err.to_string()));
@@ -119,6 +132,23 @@ fn process_environments_in(proc: &Path) -> ProcessEnvironments {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernel_threads_are_counted_as_without_environment_not_unreadable() {
+        let found = process_environments();
+        for (name, error) in &found.unreadable {
+            assert!(!error.contains("No such process"), "{name}: {error}");
+        }
+        // Every kernel thread this machine shows (kthreadd, pid 2, on a Linux host that
+        // is not a container) is counted.
+        let kernel_threads = (1..=2u32)
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_err_and(|e| e.raw_os_error() == Some(ESRCH))
+            })
+            .count() as u64;
+        assert!(found.without_environment >= kernel_threads);
+    }
 
     #[test]
     fn a_process_environment_is_one_variable_a_line() {
