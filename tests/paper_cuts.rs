@@ -170,3 +170,29 @@ fn keyhound_does_not_report_its_own_reports_again() {
         json["findings"]
     );
 }
+
+#[test]
+fn staged_keys_and_canary_tokens_get_advice_that_fits_them() {
+    let repo = Repo::init();
+    repo.write("config/aws.ini", credentials_file());
+    repo.git(&["add", "-A"]);
+    let run = run_in(repo.path(), keyhound().args(["git", "staged"]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("git restore --staged"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("purge it from history"),
+        "{}",
+        run.stdout
+    );
+
+    let (dir, _) = crate::canary::canary_tree();
+    std::fs::remove_dir_all(dir.path().join("plain")).unwrap();
+    let run = crate::util::scan(dir.path(), &["--no-config", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("Canary tokens:"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Deactivate"), "{}", run.stdout);
+}

@@ -68,7 +68,7 @@ pub fn write(
             }
             let verification = report.verification_of(finding);
             write_entry(out, file, finding, verification, style, show_secrets)?;
-            remediations.note(rules, finding);
+            remediations.note(rules, file, finding);
         }
     }
     let suppressed = report
@@ -133,14 +133,40 @@ pub(crate) fn write_suppressed<'a>(
 }
 
 /// What to do, once per rule that found something: name and remediation by rule id.
+/// A canary token and a key only staged (never committed) get their own advice: the
+/// rules' "deactivate the key" and "purge it from history" would be wrong for them.
 #[derive(Default)]
 pub(crate) struct Remediations<'r> {
     by_rule: BTreeMap<String, (&'r str, &'r str)>,
+    canary: bool,
+    staged: bool,
 }
 
+/// What to do about a canary token.
+const CANARY_REMEDY: &str = "A canary token is planted to catch leaks: trying it alerts \
+    whoever planted it, and there is nothing to deactivate. Do not use it; if it is not \
+    meant to be where it is, remove it and tell whoever planted it (the finding names the \
+    service).";
+
+/// What to do about a key in staged changes.
+const STAGED_REMEDY: &str = "Not committed yet: unstage the file (git restore --staged \
+    FILE), take the key out of it, and give the workload an IAM role. If the key was ever \
+    used or shared, deactivate and rotate it in IAM too.";
+
 impl<'r> Remediations<'r> {
-    /// Notes the remediation of `finding`'s rule.
-    pub(crate) fn note(&mut self, rules: &'r RuleSet, finding: &Finding) {
+    /// Notes what to do about `finding`, found in `file`.
+    pub(crate) fn note(&mut self, rules: &'r RuleSet, file: &SourceFindings, finding: &Finding) {
+        if finding.kind == Kind::Example {
+            return;
+        }
+        if finding.canary.is_some() {
+            self.canary = true;
+            return;
+        }
+        if file.source.git().is_some_and(|git| git.commit.is_none()) {
+            self.staged = true;
+            return;
+        }
         if self.by_rule.contains_key(finding.rule_id.as_str()) {
             return;
         }
@@ -151,13 +177,21 @@ impl<'r> Remediations<'r> {
 
     /// Writes the "What to do" section, when there is anything to do.
     pub(crate) fn write(&self, out: &mut dyn Write, style: Style) -> io::Result<()> {
-        if self.by_rule.is_empty() {
+        if self.by_rule.is_empty() && !self.canary && !self.staged {
             return Ok(());
         }
         writeln!(out, "{}", style.paint("1", "What to do:"))?;
         for (rule_id, (name, text)) in &self.by_rule {
             writeln!(out, "  {} ({rule_id}):", style.paint("1", name))?;
             writeln!(out, "    {text}")?;
+        }
+        if self.staged {
+            writeln!(out, "  {}:", style.paint("1", "Keys in staged changes"))?;
+            writeln!(out, "    {STAGED_REMEDY}")?;
+        }
+        if self.canary {
+            writeln!(out, "  {}:", style.paint("1", "Canary tokens"))?;
+            writeln!(out, "    {CANARY_REMEDY}")?;
         }
         Ok(())
     }

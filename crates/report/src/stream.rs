@@ -122,7 +122,7 @@ impl<'a> StreamWriter<'a> {
                         color: self.options.color,
                     };
                     human::write_entry(self.out, &source, finding, None, style, show)?;
-                    self.remediations.note(self.rules, finding);
+                    self.remediations.note(self.rules, &source, finding);
                 }
             }
             self.counts.count(finding);
