@@ -4,11 +4,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use keyhound_core::{Cancel, Scanner, Scratch};
 use keyhound_input::env::{process_environments, scan_environment};
-use keyhound_input::{scan_paths_with, Control, Event, WalkOptions};
+use keyhound_input::{scan_paths_with, Control, Event, Progress, WalkOptions};
 use keyhound_report::{display_path, ReportBuilder, Source};
 
 use crate::http::Endpoint;
@@ -18,7 +19,7 @@ use crate::verdict::{Audit, Located, Status};
 use crate::{packages, places, systemd, Place};
 
 /// How to audit.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuditOptions {
     /// The file system to audit as if it were `/`: this host's `/`, or an image, a
     /// snapshot's volume, a container's root file system mounted somewhere. Process
@@ -42,6 +43,25 @@ pub struct AuditOptions {
     pub strict: bool,
     /// Stops the audit soon when set: what was not read makes it incomplete.
     pub cancel: Cancel,
+    /// Told of every file found and scanned in the places walked (a progress bar).
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for AuditOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditOptions")
+            .field("root", &self.root)
+            .field("imds", &self.imds)
+            .field("imds_endpoint", &self.imds_endpoint)
+            .field("imds_timeout", &self.imds_timeout)
+            .field("max_file_size", &self.max_file_size)
+            .field("threads", &self.threads)
+            .field("fail_on_examples", &self.fail_on_examples)
+            .field("strict", &self.strict)
+            .field("cancel", &self.cancel)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for AuditOptions {
@@ -59,6 +79,7 @@ impl Default for AuditOptions {
             fail_on_examples: false,
             strict: false,
             cancel: Cancel::new(),
+            progress: None,
         }
     }
 }
@@ -291,7 +312,7 @@ fn walk_places(
     };
     let control = Control {
         cancel: options.cancel.clone(),
-        progress: None,
+        progress: options.progress.clone(),
     };
     let mut builder = ReportBuilder::new();
     scan_paths_with(&mut builder, &real, &walk, scanner, &control, |event| {

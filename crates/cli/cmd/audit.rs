@@ -1,6 +1,7 @@
 //! `keyhound audit`: CIS AWS 1.18 on this host or on a file system mounted at `--root`,
 //! run by keyhound-audit; this module wires the flags and prints the report.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use keyhound_audit::{audit, imds, render, AuditOptions, Notice, Verdict};
@@ -22,6 +23,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         std::env::var(imds::ENDPOINT_VARIABLE).ok().as_deref(),
     )
     .map_err(|err| anyhow::anyhow!("--imds-endpoint: {err}"))?;
+    // A progress bar of the files walked, on a terminal only.
+    let bar = crate::progress::Bar::on_terminal("files").map(Arc::new);
     let options = AuditOptions {
         root: args.root.clone(),
         imds: args.imds,
@@ -31,11 +34,19 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads.unwrap_or(0),
         fail_on_examples: config.fail_on_examples(args.fail_on_examples),
         strict: args.strict,
+        progress: bar
+            .clone()
+            .map(|bar| bar as Arc<dyn keyhound_input::Progress>),
         ..AuditOptions::default()
     };
     let scanner = config.scanner();
+    // Notices are printed with the bar hidden, so lines and bar do not mix.
+    let notice = |notice: Notice<'_>| match &bar {
+        Some(bar) => bar.suspend(|| tell(notice)),
+        None => tell(notice),
+    };
     let mut audit =
-        audit(&options, &scanner, tell).map_err(|err| anyhow::anyhow!("--root {err}"))?;
+        audit(&options, &scanner, notice).map_err(|err| anyhow::anyhow!("--root {err}"))?;
     config.apply(&mut audit.report);
     audit.report.forget_suppressed();
     if let Some(options) = args.verification.options() {
