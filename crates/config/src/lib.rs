@@ -33,7 +33,7 @@ struct ReadmeDoctests;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSetBuilder};
-use keyhound_core::{redact, RuleSet, Scanner, DEFAULT_MAX_FINDINGS};
+use keyhound_core::{redact, regex_problem, RuleSet, Scanner, DEFAULT_MAX_FINDINGS};
 pub use keyhound_report::ExamplePolicy;
 use keyhound_report::{Allowlist, Report};
 use regex::{Regex, RegexBuilder};
@@ -369,24 +369,6 @@ impl Config {
         report.stats.config = self.source.as_ref().map(|p| p.display().to_string());
         report.stats.rules_disabled = self.disabled.clone();
         self.allowlist.apply(report);
-    }
-}
-
-/// What the regex crate says is wrong with a pattern, without the pattern it quotes.
-fn regex_problem(err: &regex::Error) -> String {
-    match err {
-        regex::Error::Syntax(text) => text
-            .lines()
-            .rev()
-            .find_map(|line| line.trim().strip_prefix("error:"))
-            .map_or_else(
-                || "invalid syntax".to_string(),
-                |why| why.trim().to_string(),
-            ),
-        regex::Error::CompiledTooBig(limit) => {
-            format!("the compiled pattern is over the size limit of {limit} bytes")
-        }
-        _ => "invalid pattern".to_string(),
     }
 }
 

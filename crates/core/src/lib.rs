@@ -100,7 +100,7 @@ pub use cancel::Cancel;
 pub use check::{check_examples, ExampleFailure};
 pub use error::{redact, Error, ErrorKind, REDACT_RUN};
 pub use finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span, Text};
-pub use rule::{Pairing, Rule, MAX_WINDOW};
+pub use rule::{regex_problem, Pairing, Rule, MAX_WINDOW};
 pub use ruleset::{RuleSet, RuleSetBuilder};
 pub use scanner::{Ended, Scanner, Scratch, DEFAULT_MAX_FINDINGS};
 pub use serial::Shown;

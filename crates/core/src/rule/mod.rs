@@ -288,7 +288,7 @@ pub(crate) fn compile_rule(source: &str, spec: &RuleSpec) -> Result<Rule, Error>
 
 /// What the regex crate says is wrong with a pattern, without the pattern: its message
 /// quotes the pattern, and a pattern may hold a secret (`AKIA…` pasted by mistake).
-fn regex_problem(err: &regex::Error) -> String {
+pub fn regex_problem(err: &regex::Error) -> String {
     match err {
         regex::Error::Syntax(text) => text
             .lines()
