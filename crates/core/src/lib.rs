@@ -102,7 +102,7 @@ pub use error::{redact, Error, ErrorKind, REDACT_RUN};
 pub use finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span, Text};
 pub use rule::{regex_problem, Pairing, Rule, MAX_WINDOW};
 pub use ruleset::{RuleSet, RuleSetBuilder};
-pub use scanner::{Ended, Scanner, Scratch, DEFAULT_MAX_FINDINGS};
+pub use scanner::{too_many_findings, Ended, Scanner, Scratch, DEFAULT_MAX_FINDINGS};
 pub use serial::Shown;
 pub use stream::{Streamed, Window};
 pub use verification::{Verification, VerificationCounts, Verifications};

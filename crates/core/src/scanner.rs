@@ -30,6 +30,16 @@ pub struct Scanner {
 /// report's memory bounded when a rule matches everywhere.
 pub const DEFAULT_MAX_FINDINGS: usize = 1 << 20;
 
+/// The reason an input whose scan [`Ended::TooManyFindings`] is listed with, by file
+/// walks and git scans alike: named, so a user can see that a rule (or an input built
+/// against one) hit the budget, not a disk error.
+pub fn too_many_findings(limit: usize) -> String {
+    format!(
+        "not completely scanned: it holds more than {limit} findings, the most one input may \
+         have; the rest of it was not scanned"
+    )
+}
+
 /// How a scan of one input ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

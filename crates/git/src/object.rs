@@ -36,11 +36,9 @@ impl std::fmt::Display for ObjectProblem {
             ObjectProblem::Corrupt(message) => write!(f, "object unreadable: {message}"),
             ObjectProblem::WrongKind(kind) => write!(f, "object is a {kind}"),
             ObjectProblem::Panicked(message) => write!(f, "panicked: {message}"),
-            ObjectProblem::TooManyFindings { limit } => write!(
-                f,
-                "not completely scanned: it holds more than {limit} findings, the most one \
-                 blob may have; the rest of it was not scanned"
-            ),
+            ObjectProblem::TooManyFindings { limit } => {
+                f.write_str(&keyhound_core::too_many_findings(*limit))
+            }
         }
     }
 }

@@ -44,7 +44,8 @@ pub use keyhound_core::Cancel;
 pub mod env;
 mod walk;
 
+pub use keyhound_core::too_many_findings;
 pub use walk::{
-    record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, too_many_findings,
-    walk, walk_with, Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
+    record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk, walk_with,
+    Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
 };

@@ -7,7 +7,9 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
-use keyhound_core::{Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch};
+use keyhound_core::{
+    too_many_findings, Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch,
+};
 use keyhound_report::{display_path, own, ReportBuilder, Source};
 
 /// What the walk tells as it goes.
@@ -607,15 +609,6 @@ pub fn scan_bytes(source: Source, bytes: &[u8], scanner: &Scanner, scratch: &mut
 /// Why an input is not completely scanned, when a scan ending `ended` says it is not.
 pub(crate) fn stopped_by(ended: Ended, scanner: &Scanner) -> Option<String> {
     (ended == Ended::TooManyFindings).then(|| too_many_findings(scanner.max_findings()))
-}
-
-/// The reason an input over the findings budget is listed with: named, so a user can see
-/// that a rule (or an input built against one) hit the budget, not a disk error.
-pub fn too_many_findings(limit: usize) -> String {
-    format!(
-        "not completely scanned: it holds more than {limit} findings, the most one input may \
-         have; the rest of it was not scanned"
-    )
 }
 
 /// Symlink loops are warnings; everything else the walker could not read is incomplete.
