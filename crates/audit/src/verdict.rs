@@ -340,11 +340,11 @@ impl Audit {
     /// Why the audit is incomplete (empty when it is complete).
     pub fn incomplete(&self) -> Vec<String> {
         let mut reasons = Vec::new();
-        let unreadable = self.report.stats.unreadable.len();
+        let unreadable = self.report.stats.unreadable.len() as u64;
         if unreadable > 0 {
             reasons.push(format!(
-                "{unreadable} {} could not be read",
-                if unreadable == 1 { "place" } else { "places" }
+                "{} could not be read",
+                plural_of(unreadable, "place", "places")
             ));
         }
         if let RoleCheck::Unreachable { error, .. } = &self.role {

@@ -198,9 +198,6 @@ impl<'r> Remediations<'r> {
 }
 
 fn remediation_of<'r>(rules: &'r RuleSet, finding: &Finding) -> Option<(&'r str, &'r str)> {
-    if finding.kind == Kind::Example {
-        return None;
-    }
     if let Some(pairing) = rules
         .pairing()
         .filter(|p| p.rule_id() == finding.rule_id.as_str())
