@@ -485,7 +485,8 @@ fn read_and_scan(
         if let Err(err) = (&mut file).take(limit).read_to_end(buffer) {
             return unreadable(err);
         }
-        let event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
+        let mut event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
+        set_aside_if_own_report(&mut event, buffer);
         // Keep the buffer for the next file, unless this one made it huge.
         if buffer.capacity() > 16 << 20 {
             *buffer = Vec::new();
@@ -502,37 +503,39 @@ fn read_and_scan(
         // More to read past what was scanned: it grew (a byte is enough to tell).
         *grew = *bytes == limit && matches!(file.read(&mut [0u8]), Ok(1));
     }
-    if let Event::Scanned {
-        findings,
-        suppressed,
-        ..
-    } = &mut event
-    {
-        set_aside_if_own_report(&mut file, findings, suppressed);
+    // A streamed file's first window is gone: its start is read again (after the growth
+    // check, which reads on from where the scan stopped), if it matters.
+    if limit > READ_WHOLE_UP_TO && has_findings(&event) {
+        use std::io::{Seek, SeekFrom};
+        let mut start = Vec::with_capacity(own::PREFIX);
+        let read = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| (&mut file).take(own::PREFIX as u64).read_to_end(&mut start));
+        if read.is_ok() {
+            set_aside_if_own_report(&mut event, &start);
+        }
     }
     event
 }
 
-/// When `file` is one of keyhound's own reports (read from its start), moves the key ids
-/// it names to `suppressed` ([`keyhound_report::own`]): a report left in the tree is
-/// not a new leak of every key it lists. Only files with a finding are looked at again.
-fn set_aside_if_own_report(
-    file: &mut std::fs::File,
-    findings: &mut Vec<Finding>,
-    suppressed: &mut Vec<(Finding, Allowance)>,
-) {
-    use std::io::{Seek, SeekFrom};
-    if findings.is_empty() {
-        return;
-    }
-    let mut start = Vec::with_capacity(own::PREFIX);
-    let read = file.seek(SeekFrom::Start(0)).and_then(|_| {
-        (&mut *file)
-            .take(own::PREFIX as u64)
-            .read_to_end(&mut start)
-    });
-    if read.is_ok() && own::recognise(&start).is_some() {
-        own::set_aside(findings, suppressed);
+/// Whether `event` is a scan that found something.
+fn has_findings(event: &Event) -> bool {
+    matches!(event, Event::Scanned { findings, .. } if !findings.is_empty())
+}
+
+/// When `start` (the file's first bytes) shows one of keyhound's own reports, moves the
+/// key ids it names to `suppressed` ([`keyhound_report::own`]): a report left in the tree
+/// is not a new leak of every key it lists.
+fn set_aside_if_own_report(event: &mut Event, start: &[u8]) {
+    if let Event::Scanned {
+        findings,
+        suppressed,
+        ..
+    } = event
+    {
+        if !findings.is_empty() && own::recognise(start).is_some() {
+            own::set_aside(findings, suppressed);
+        }
     }
 }
 
@@ -664,6 +667,38 @@ mod tests {
 
     const KEY: &str = "aws_access_key_id = AKIATDL6PABMCTNRC77F\n\
         aws_secret_access_key = 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\n";
+
+    #[test]
+    fn a_report_of_keyhounds_is_set_aside_whether_read_whole_or_streamed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let header = "{\n  \"version\": 1,\n  \"tool\": {\n    \"name\": \"keyhound\"";
+        let entry = "\n    {\"key_id\": \"AKIATDL6PABMCTNRC77F\"},";
+        // Under and over the size read whole: the streamed one's start is read again.
+        for entries in [10, (READ_WHOLE_UP_TO as usize / entry.len()) + 10] {
+            let path = dir.path().join(format!("report-{entries}.json"));
+            std::fs::write(&path, format!("{header}{}", entry.repeat(entries))).expect("written");
+            let event = scan_file(
+                &path,
+                u64::MAX,
+                &Scanner::default(),
+                &mut Scratch::new(),
+                &mut Vec::new(),
+            );
+            let Event::Scanned {
+                findings,
+                suppressed,
+                grew,
+                ..
+            } = event
+            else {
+                panic!("{event:?}");
+            };
+            assert!(findings.is_empty(), "{entries}: {}", findings.len());
+            assert_eq!(suppressed.len(), entries);
+            assert!(suppressed.iter().all(|(_, a)| a.marker == own::MARKER));
+            assert!(!grew, "reading the start again is not growth");
+        }
+    }
 
     /// A directory of `files` small files, every 100th holding a key, one file over 5000
     /// bytes, and a symbolic link.
