@@ -349,7 +349,7 @@ fn write_third_party_human(
 
 /// A finding's key id, else its first value (redacted unless asked).
 fn shown_key(finding: &keyhound_core::Finding, show_secrets: bool) -> String {
-    match &finding.key_id {
+    match finding.key_id() {
         Some(id) => id.to_string(),
         None => finding
             .parts
@@ -450,9 +450,9 @@ pub fn write_markdown(out: &mut dyn Write, audit: &Audit, show_secrets: bool) ->
                 cell(&category),
                 finding.severity,
                 finding.kind,
-                cell(finding.key_id.as_deref().unwrap_or("")),
+                cell(finding.key_id().unwrap_or("")),
                 cell(&secret),
-                cell(finding.account_id.as_deref().unwrap_or(""))
+                cell(finding.account_id().as_deref().unwrap_or(""))
             )?;
             if verified {
                 let verification = audit.report.verification_of(finding);

@@ -564,7 +564,7 @@ pub fn role_summary(role: &RoleCheck) -> String {
 /// key id alone and the same id paired with its secret are one key), else the
 /// fingerprint of the value (a secret or token on its own).
 pub fn key_of(finding: &Finding) -> String {
-    match &finding.key_id {
+    match finding.key_id() {
         Some(id) => id.to_string(),
         None => finding.fingerprint.to_hex(),
     }

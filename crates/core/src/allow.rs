@@ -2,8 +2,6 @@
 //! value is known and allowed. Any comment syntax works, because only the marker text is
 //! looked for: `# keyhound:allow`, `// keyhound:allow`, `<!-- keyhound:allow -->`.
 
-use std::collections::HashMap;
-
 use crate::finding::Finding;
 
 /// Markers honoured on the same line as any part of a finding.
@@ -39,34 +37,60 @@ pub fn inline_allowance(input: &[u8], finding: &Finding) -> Option<Allowance> {
     })
 }
 
-/// The inline markers of one input, read line by line as findings ask for them: each line
-/// is read at most once, so judging every finding of a long line (a minified file holding
-/// thousands of keys) costs one pass over it, not one per finding.
+/// The inline markers of one input, read line by line as findings ask for them. Findings
+/// come in input order, so the last few lines read are kept: judging every finding of a
+/// long line (a minified file holding thousands of keys) costs one pass over it, not one
+/// per finding, and a file of a million findings does not keep a million lines' markers.
 pub struct InlineAllowances<'a> {
     input: &'a [u8],
-    /// What was read, by the 1-based line of the finding's part.
-    lines: HashMap<usize, LineMarkers>,
+    /// The lines read most recently, by the 1-based line of the finding's part; the
+    /// oldest is replaced first.
+    recent: [Option<(usize, LineMarkers)>; RECENT_LINES],
+    next: usize,
 }
+
+/// Lines remembered: a pair's parts sit on a few neighbouring lines.
+const RECENT_LINES: usize = 4;
 
 impl<'a> InlineAllowances<'a> {
     /// Markers of `input`, the bytes findings were found in (nothing is read yet).
     pub fn new(input: &'a [u8]) -> InlineAllowances<'a> {
         InlineAllowances {
             input,
-            lines: HashMap::new(),
+            recent: [None; RECENT_LINES],
+            next: 0,
         }
     }
 
     /// The inline marker that suppresses `finding`, as [`inline_allowance`] says. The
     /// finding's lines must be those of this input (as the scanner reported them).
     pub fn of(&mut self, finding: &Finding) -> Option<Allowance> {
-        let input = self.input;
+        self.of_shifted(finding, 0)
+    }
+
+    /// [`InlineAllowances::of`] for a finding whose spans are `offset` bytes further on
+    /// than this input's (a window of a stream, with whole-input offsets).
+    pub(crate) fn of_shifted(&mut self, finding: &Finding, offset: usize) -> Option<Allowance> {
         finding.parts.iter().find_map(|part| {
-            self.lines
-                .entry(part.line)
-                .or_insert_with(|| LineMarkers::around(input, part.span.start))
-                .allowance(part.line)
+            let at = part.span.start.saturating_sub(offset);
+            self.markers(part.line, at).allowance(part.line)
         })
+    }
+
+    /// The markers bearing on `line`, which holds byte `at`: remembered, or read.
+    fn markers(&mut self, line: usize, at: usize) -> LineMarkers {
+        let known = self
+            .recent
+            .iter()
+            .flatten()
+            .find(|(known, _)| *known == line);
+        if let Some(&(_, markers)) = known {
+            return markers;
+        }
+        let markers = LineMarkers::around(self.input, at);
+        self.recent[self.next] = Some((line, markers));
+        self.next = (self.next + 1) % RECENT_LINES;
+        markers
     }
 }
 

@@ -550,17 +550,6 @@ pub struct Finding {
     pub line: usize,
     /// 1-based column (characters) of the primary part.
     pub column: usize,
-    /// The access key id, when one is part of the finding. Key ids are not secret: they
-    /// are what an administrator looks up and deactivates.
-    pub key_id: Option<Text>,
-    /// The 12-digit AWS account id decoded offline from the key id, when there is one.
-    pub account_id: Option<Text>,
-    /// The canary-token service that owns that account (`Thinkst Canarytokens`, …), when
-    /// the key is a canary: planted on purpose so that whoever uses it sets off an alert.
-    /// Still a finding, but never to be tried against AWS (see [`canary_service`]).
-    ///
-    /// [`canary_service`]: crate::canary_service
-    pub canary: Option<&'static str>,
     /// True for AWS documentation's example keys.
     pub example: bool,
     /// True when the input looked binary (a compiled program, an archive): strings were
@@ -596,6 +585,34 @@ impl Finding {
     pub fn part(&self, kind: Kind) -> Option<&Part> {
         self.parts.iter().find(|part| part.kind == kind)
     }
+
+    /// The access key id, when one is part of the finding. Key ids are not secret: they
+    /// are what an administrator looks up and deactivates.
+    pub fn key_id(&self) -> Option<&str> {
+        self.part(Kind::AccessKeyId).map(|part| part.value.expose())
+    }
+
+    /// The 12-digit AWS account id decoded offline from the key id, when there is one.
+    /// AWS's documentation keys predate the encoding: for them it is `None`.
+    ///
+    /// It is worked out when asked rather than kept: a scan may hold a million findings.
+    pub fn account_id(&self) -> Option<Text> {
+        self.key_id()
+            .filter(|_| !self.example)
+            .and_then(crate::account::account_id)
+            .map(Text::from)
+    }
+
+    /// The canary-token service that owns the key's account (`Thinkst Canarytokens`, …),
+    /// when the key is a canary: planted on purpose so that whoever uses it sets off an
+    /// alert. Still a finding, but never to be tried against AWS (see [`canary_service`]).
+    ///
+    /// [`canary_service`]: crate::canary_service
+    pub fn canary(&self) -> Option<&'static str> {
+        self.account_id()
+            .as_deref()
+            .and_then(crate::canary::canary_service)
+    }
 }
 
 impl fmt::Display for Finding {
@@ -605,16 +622,16 @@ impl fmt::Display for Finding {
             "{}:{} {} [{}] {}",
             self.line, self.column, self.rule_id, self.severity, self.kind
         )?;
-        if let Some(key_id) = &self.key_id {
+        if let Some(key_id) = self.key_id() {
             write!(f, " key id {key_id}")?;
         }
         if let Some(part) = self.parts.iter().find(|p| p.kind != Kind::AccessKeyId) {
             write!(f, " {} {}", part.kind, part.value)?;
         }
-        if let Some(account) = &self.account_id {
+        if let Some(account) = self.account_id() {
             write!(f, " account {account}")?;
         }
-        if let Some(service) = self.canary {
+        if let Some(service) = self.canary() {
             write!(f, " canary ({service})")?;
         }
         Ok(())
@@ -646,19 +663,19 @@ mod tests {
 
     /// What a million findings cost: a lone key id (the most common finding, and what a
     /// file of key ids is made of) holds its struct and one heap block for its part;
-    /// its key id, account id and value are inline. benches/memory.sh measures the
+    /// its value is inline, and its key id, account id and canary service are worked out
+    /// from it when asked, not kept. benches/memory.sh measures the
     /// whole process.
     #[test]
     fn a_lone_key_id_finding_is_small() {
         let findings = crate::Scanner::default().scan(b"id = AKIAQWZ7RNE3OSJHKV4D\n");
         let finding = &findings[0];
-        assert!(finding.account_id.is_some());
+        assert!(finding.account_id().is_some());
         let heap: usize = finding.parts.capacity() * std::mem::size_of::<Part>();
         let inline = |text: &Text| matches!(text.0, Repr::Inline { .. });
-        assert!(finding.key_id.as_ref().is_some_and(inline));
-        assert!(finding.account_id.as_ref().is_some_and(inline));
+        assert!(finding.account_id().as_ref().is_some_and(inline));
         assert!(inline(&finding.parts[0].value.0));
         let total = std::mem::size_of::<Finding>() + heap;
-        assert!(total <= 288, "{total} bytes a finding");
+        assert!(total <= 208, "{total} bytes a finding");
     }
 }

@@ -31,8 +31,8 @@
 //! let finding = &findings[0];
 //! assert_eq!(finding.kind, Kind::Credential);
 //! assert_eq!((finding.line, finding.column), (2, 21));
-//! assert_eq!(finding.key_id.as_deref(), Some("AKIAQWZ7RNE3OSJHKV4D"));
-//! assert!(finding.account_id.is_some());
+//! assert_eq!(finding.key_id(), Some("AKIAQWZ7RNE3OSJHKV4D"));
+//! assert!(finding.account_id().is_some());
 //! // The secret is held, but never shown in full by accident.
 //! assert_eq!(finding.secret().to_string(), "R9oU…(36 more)");
 //! assert!(!format!("{finding:?}").contains("R9oUz3yBJb2fM"));

@@ -6,12 +6,10 @@ use std::sync::Arc;
 
 use regex::bytes::CaptureLocations;
 
-use crate::account::account_id;
 use crate::base64::{joins_at, Decoded, Wrapping};
-use crate::canary::canary_service;
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
-use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span, Text};
+use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
 use crate::location::lines_and_columns;
 use crate::pair::{pair_up, Pair};
 use crate::ruleset::{Anchor, RuleSet};
@@ -244,26 +242,42 @@ impl Scanner {
 
         self.collect_raw_matches(text, binary, candidates, scratch);
         let mut over_budget = scratch.over_budget;
-        let mut findings = Vec::new();
-        if !scratch.raws.is_empty() {
-            let pairs = pair_up(
+        let pairs = if scratch.raws.is_empty() {
+            Vec::new()
+        } else {
+            pair_up(
                 &self.rules,
                 text,
                 binary,
                 &mut scratch.raws,
                 &mut scratch.spans,
-            );
-            findings = self.assemble(text, &origin, &pairs, scratch, &|span| span, &|_| true);
-        }
+            )
+        };
+        // Findings in base64 strings (few) are found first, the plain matches set aside
+        // meanwhile, then merged in input order into the plain ones as those are built:
+        // a view holding many findings never holds them all at once.
+        let mut wrapped = Vec::new();
         if !scratch.encoded_hits.is_empty() && !over_budget {
-            findings.extend(self.scan_wrapped(text, &origin, candidates, scratch));
+            let plain = std::mem::take(&mut scratch.raws);
+            wrapped = self.scan_wrapped(text, &origin, candidates, scratch);
             over_budget |= scratch.over_budget;
-            findings.sort_by_key(|f| f.span.start);
+            wrapped.sort_by_key(|f| f.span.start);
+            scratch.raws = plain;
         }
+        let mut wrapped = wrapped.into_iter().peekable();
+        let mut emit = |finding: Finding| {
+            while let Some(earlier) = wrapped.next_if(|w| w.span.start < finding.span.start) {
+                on_finding(earlier)?;
+            }
+            on_finding(finding)
+        };
+        let flow = match self.assemble(text, &origin, &pairs, scratch, &|s| s, &|_| true, &mut emit)
+        {
+            ControlFlow::Continue(()) => wrapped.try_for_each(&mut *on_finding),
+            stopped => stopped,
+        };
         scratch.decoded = decoded;
-        for finding in findings {
-            on_finding(finding)?;
-        }
+        flow?;
         if over_budget {
             return ControlFlow::Break(Ended::TooManyFindings);
         }
@@ -351,7 +365,10 @@ impl Scanner {
             );
             let to_view = |span: Span| b64.parent_span(span);
             let keep = |span: Span| b64.touches_decoded(span);
-            findings.extend(self.assemble(text, &origin, &pairs, scratch, &to_view, &keep));
+            let _ = self.assemble(text, &origin, &pairs, scratch, &to_view, &keep, &mut |f| {
+                findings.push(f);
+                ControlFlow::Continue(())
+            });
         }
         scratch.encoded_hits.clear();
         scratch.wrapped = b64;
@@ -457,9 +474,11 @@ impl Scanner {
         scratch.raws = raws;
     }
 
-    /// Turns pairs and leftover raw matches into findings, in input order. `to_view` maps a
-    /// raw span to a span of `view` (the text lines and columns are counted in); `keep`
-    /// decides, from the raw spans of its parts, whether a finding is reported.
+    /// Turns pairs and leftover raw matches into findings and hands them to `emit`, in
+    /// input order, until it breaks. `to_view` maps a raw span to a span of `view` (the
+    /// text lines and columns are counted in); `keep` decides, from the raw spans of its
+    /// parts, whether a finding is reported.
+    #[allow(clippy::too_many_arguments)]
     fn assemble(
         &self,
         view: &[u8],
@@ -468,7 +487,8 @@ impl Scanner {
         scratch: &mut Scratch,
         to_view: &dyn Fn(Span) -> Span,
         keep: &dyn Fn(Span) -> bool,
-    ) -> Vec<Finding> {
+        emit: &mut dyn FnMut(Finding) -> ControlFlow<Ended>,
+    ) -> ControlFlow<Ended> {
         let raws = &scratch.raws;
         let mut in_pair = vec![false; raws.len()];
         for pair in pairs {
@@ -479,29 +499,27 @@ impl Scanner {
             }
         }
         // Groups of raw indices, primary part first.
-        let mut groups: Vec<Vec<usize>> = pairs
+        let mut groups: Vec<Group> = pairs
             .iter()
-            .map(|pair| {
-                std::iter::once(pair.id)
-                    .chain(Some(pair.secret))
-                    .chain(pair.token)
-                    .collect()
+            .map(|pair| match pair.token {
+                Some(token) => Group::of(&[pair.id, pair.secret, token]),
+                None => Group::of(&[pair.id, pair.secret]),
             })
             .collect();
         for (index, raw) in raws.iter().enumerate() {
             let reportable = raw.kind == Kind::AccessKeyId || raw.evidence == Evidence::Strong;
             if !in_pair[index] && reportable {
-                groups.push(vec![index]);
+                groups.push(Group::of(&[index]));
             }
         }
-        groups.retain(|group| group.iter().any(|&i| keep(raws[i].span)));
-        groups.sort_by_key(|group| raws[group[0]].span.start);
+        groups.retain(|group| group.raws().iter().any(|&i| keep(raws[i].span)));
+        groups.sort_by_key(|group| raws[group.raws()[0]].span.start);
 
         scratch.positions.clear();
         scratch.positions.extend(
             groups
                 .iter()
-                .flatten()
+                .flat_map(Group::raws)
                 .map(|&i| to_view(raws[i].span).start),
         );
         scratch.positions.sort_unstable();
@@ -515,37 +533,34 @@ impl Scanner {
             scratch.locations[index]
         };
 
-        groups
-            .iter()
-            .map(|group| {
-                let parts: Vec<Part> = group
-                    .iter()
-                    .map(|&i| {
-                        let raw = &raws[i];
-                        let span = to_view(raw.span);
-                        let (line, column) = locate(span.start);
-                        Part {
-                            kind: raw.kind,
-                            rule_id: self.rules.rule_at(raw.rule).id.clone(),
-                            span: origin.input_span(span, &scratch.offsets),
-                            line,
-                            column,
-                            value: Secret::new(raw.value.clone()),
-                        }
-                    })
-                    .collect();
-                let example = group.iter().any(|&i| raws[i].verdict == Verdict::Example);
-                self.finding(parts, example, origin)
-            })
-            .collect()
+        groups.iter().try_for_each(|group| {
+            let parts: Vec<Part> = group
+                .raws()
+                .iter()
+                .map(|&i| {
+                    let raw = &raws[i];
+                    let span = to_view(raw.span);
+                    let (line, column) = locate(span.start);
+                    Part {
+                        kind: raw.kind,
+                        rule_id: self.rules.rule_at(raw.rule).id.clone(),
+                        span: origin.input_span(span, &scratch.offsets),
+                        line,
+                        column,
+                        value: Secret::new(raw.value.clone()),
+                    }
+                })
+                .collect();
+            let example = group
+                .raws()
+                .iter()
+                .any(|&i| raws[i].verdict == Verdict::Example);
+            emit(self.finding(parts, example, origin))
+        })
     }
 
     fn finding(&self, parts: Vec<Part>, example: bool, origin: &Origin) -> Finding {
         let primary = &parts[0];
-        let key_id = parts
-            .iter()
-            .find(|p| p.kind == Kind::AccessKeyId)
-            .map(|p| Text::from(p.value.expose()));
         let (rule_id, kind, severity) = match (parts.len() > 1, self.rules.pairing()) {
             (true, Some(pairing)) => (pairing.rule_id.clone(), Kind::Credential, pairing.severity),
             _ => {
@@ -567,12 +582,6 @@ impl Scanner {
             .unwrap_or(primary)
             .value
             .expose();
-        // AWS's documentation keys predate the encoding: their "account" means nothing.
-        let account_id = key_id
-            .as_deref()
-            .filter(|_| !example)
-            .and_then(account_id)
-            .map(Text::from);
         Finding {
             fingerprint: Fingerprint::of(&rule_id, fingerprint_value),
             rule_id,
@@ -581,14 +590,33 @@ impl Scanner {
             span: primary.span,
             line: primary.line,
             column: primary.column,
-            canary: account_id.as_deref().and_then(canary_service),
-            account_id,
-            key_id,
             example,
             binary: origin.binary,
             encoding: origin.label,
             parts,
         }
+    }
+}
+
+/// The raw matches one finding is built from, primary part first: a lone match, a pair,
+/// or a pair with its session token.
+struct Group {
+    raws: [usize; 3],
+    len: usize,
+}
+
+impl Group {
+    fn of(raws: &[usize]) -> Group {
+        let mut group = Group {
+            raws: [0; 3],
+            len: raws.len(),
+        };
+        group.raws[..raws.len()].copy_from_slice(raws);
+        group
+    }
+
+    fn raws(&self) -> &[usize] {
+        &self.raws[..self.len]
     }
 }
 

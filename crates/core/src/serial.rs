@@ -5,8 +5,7 @@
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::canary::canary_service;
-use crate::finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span, Text};
+use crate::finding::{Finding, Fingerprint, Kind, Part, RuleId, Secret, Severity, Span};
 
 /// A finding serialised with its secrets shown in full or redacted: see
 /// [`Finding::shown`].
@@ -66,9 +65,9 @@ impl Serialize for Shown<'_> {
         out.serialize_field("rule", &f.rule_id)?;
         out.serialize_field("kind", &f.kind)?;
         out.serialize_field("severity", &f.severity)?;
-        out.serialize_field("key_id", &f.key_id)?;
-        out.serialize_field("account_id", &f.account_id)?;
-        out.serialize_field("canary", &f.canary)?;
+        out.serialize_field("key_id", &f.key_id())?;
+        out.serialize_field("account_id", &f.account_id())?;
+        out.serialize_field("canary", &f.canary())?;
         if f.parts.iter().any(|p| p.kind != Kind::AccessKeyId) {
             out.serialize_field("secret", &f.secret().shown(self.show_secrets))?;
         } else {
@@ -109,8 +108,6 @@ struct FindingData {
     rule: RuleId,
     kind: Kind,
     severity: Severity,
-    key_id: Option<Text>,
-    account_id: Option<Text>,
     example: bool,
     binary: bool,
     encoding: String,
@@ -120,7 +117,7 @@ struct FindingData {
 }
 
 /// The encodings the scanner names.
-const ENCODINGS: [&str; 4] = ["utf-8", "utf-16le", "utf-16be", "base64"];
+const ENCODINGS: [&str; 5] = ["utf-8", "utf-16le", "utf-16be", "base64", "joined"];
 
 impl<'de> Deserialize<'de> for Finding {
     /// Reads a finding object of keyhound's JSON report (other fields, such as `path`,
@@ -141,9 +138,6 @@ impl<'de> Deserialize<'de> for Finding {
             span: data.span,
             line: data.line,
             column: data.column,
-            canary: data.account_id.as_deref().and_then(canary_service),
-            key_id: data.key_id,
-            account_id: data.account_id,
             example: data.example,
             binary: data.binary,
             encoding,
@@ -177,6 +171,27 @@ mod tests {
         let text = serde_json::to_string(&findings[0].shown(true)).unwrap();
         let back: crate::Finding = serde_json::from_str(&text).unwrap();
         assert_eq!(back, findings[0]);
+    }
+
+    #[test]
+    fn every_encoding_the_scanner_names_reads_back() {
+        let inputs: [&[u8]; 3] = [
+            b"key = \"AKIAQWZ\" + \"7RNE3OSJHKV4D\"\n",
+            b"k: QUtJQVFXWjdSTkUzT1NKSEtWNEQ=\n",
+            b"A\0K\0I\0A\0Q\0W\0Z\x007\0R\0N\0E\x003\0O\0S\0J\0H\0K\0V\x004\0D\0\n\0",
+        ];
+        let mut seen = Vec::new();
+        for input in inputs {
+            for finding in Scanner::default().scan(input) {
+                let text = serde_json::to_string(&finding.shown(true)).unwrap();
+                let back: crate::Finding = serde_json::from_str(&text).unwrap();
+                assert_eq!(back, finding);
+                seen.push(finding.encoding);
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, ["base64", "joined", "utf-16le"]);
     }
 
     #[test]

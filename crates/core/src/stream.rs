@@ -33,20 +33,10 @@ impl Window<'_> {
     /// The inline marker that suppresses `finding` (a finding from this window, with
     /// whole-input offsets), as [`crate::inline_allowance`] says for a whole input.
     pub fn inline_allowance(&self, finding: &Finding) -> Option<Allowance> {
-        let mut local = finding.clone();
-        for part in &mut local.parts {
-            part.span = shift_back(part.span, self.offset);
-        }
-        local.span = shift_back(local.span, self.offset);
-        self.allowances.borrow_mut().of(&local)
+        self.allowances
+            .borrow_mut()
+            .of_shifted(finding, self.offset)
     }
-}
-
-fn shift_back(span: Span, offset: usize) -> Span {
-    Span::new(
-        span.start.saturating_sub(offset),
-        span.end.saturating_sub(offset),
-    )
 }
 
 /// What [`Scanner::stream`] read and how it ended.

@@ -136,7 +136,7 @@ impl Finding {
         if self.kind != Kind::Credential || self.example {
             return None;
         }
-        let key_id = self.key_id.as_deref()?;
+        let key_id = self.key_id()?;
         let secret = &self.part(Kind::SecretAccessKey)?.value;
         let token = self
             .part(Kind::SessionToken)

@@ -49,7 +49,7 @@ fn every_language_s_joining_is_understood() {
         let findings = scanner.scan(text.as_bytes());
         assert_eq!(findings, scanner.scan_exhaustive(text.as_bytes()), "{text}");
         assert_eq!(findings.len(), 1, "{text}");
-        assert_eq!(findings[0].key_id.as_deref(), Some("AKIAQWZ7RNE3OSJHKV4D"));
+        assert_eq!(findings[0].key_id(), Some("AKIAQWZ7RNE3OSJHKV4D"));
         assert_eq!((findings[0].line, findings[0].encoding), (1, "joined"));
     }
     for text in [

@@ -39,7 +39,8 @@ fn published_examples_are_never_above_info() {
                 finding.line
             );
             assert_eq!(
-                finding.account_id, None,
+                finding.account_id(),
+                None,
                 "an example's account means nothing"
             );
         }

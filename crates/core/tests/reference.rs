@@ -188,7 +188,7 @@ proptest! {
         prop_assert_eq!(findings[0].kind, Kind::Credential);
         prop_assert_eq!(findings[0].line, before.len() + 1);
         prop_assert_eq!(findings[0].column, 21);
-        prop_assert_eq!(findings[0].key_id.as_deref(), Some(key_id.as_str()));
+        prop_assert_eq!(findings[0].key_id(), Some(key_id.as_str()));
         prop_assert_eq!(findings[0].secret().expose(), secret.as_str());
     }
 
@@ -208,7 +208,7 @@ proptest! {
         let line = 2 + before.iter().filter(|&&b| b == b'\n').count();
         // A UTF-16 reading of random bytes may add findings; the planted pair is in one.
         prop_assert!(
-            findings.iter().any(|f| f.key_id.as_deref() == Some(key_id.as_str()) && f.line == line),
+            findings.iter().any(|f| f.key_id() == Some(key_id.as_str()) && f.line == line),
             "{:?}", findings
         );
     }

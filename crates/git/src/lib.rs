@@ -43,7 +43,7 @@
 //! assert_eq!((outcome.commits, outcome.blobs), (2, 1));
 //! let found = &outcome.findings[0];
 //! assert_eq!(found.path, b"deploy.sh"); // bytes, as git stores paths
-//! assert_eq!(found.finding.key_id.as_deref(), Some("AKIATDL6PABMCTNRC77F"));
+//! assert_eq!(found.finding.key_id(), Some("AKIATDL6PABMCTNRC77F"));
 //! let commit = found.commit.as_ref().expect("history names the commit");
 //! assert_eq!(commit.author, "Dev");
 //!

@@ -561,5 +561,5 @@ fn an_outcome_serialises_its_findings_as_the_json_report_does() {
     // And a finding reads back.
     let finding: keyhound_core::Finding =
         serde_json::from_value(serialised["findings"][0].clone()).expect("reads back");
-    assert_eq!(finding.key_id.as_deref(), Some("AKIATDL6PABMCTNRC77F"));
+    assert_eq!(finding.key_id(), Some("AKIATDL6PABMCTNRC77F"));
 }

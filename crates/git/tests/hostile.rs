@@ -77,7 +77,7 @@ fn found(outcome: &Outcome) -> Vec<(String, Option<String>)> {
     let mut found: Vec<_> = outcome
         .findings
         .iter()
-        .filter(|f| f.finding.key_id.as_deref() == Some(KEY_ID))
+        .filter(|f| f.finding.key_id() == Some(KEY_ID))
         .map(|f| {
             (
                 String::from_utf8_lossy(&f.path).into_owned(),

@@ -27,7 +27,7 @@
 //! builder.sort();
 //! let report = builder.build();
 //! assert_eq!(report.stats.files, 1);
-//! assert_eq!(report.sources[0].findings[0].key_id.as_deref(), Some("AKIAQWZ7RNE3OSJHKV4D"));
+//! assert_eq!(report.sources[0].findings[0].key_id(), Some("AKIAQWZ7RNE3OSJHKV4D"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -451,8 +451,8 @@ fn description(finding: &Finding, rule_name: &str, commit: Option<&str>) -> Stri
         })
         .collect();
     let mut text = format!("{heading}: {}", parts.join(", "));
-    if let Some(account) = &finding.account_id {
-        text.push_str(&format!(", AWS account {}", code(account)));
+    if let Some(account) = finding.account_id() {
+        text.push_str(&format!(", AWS account {}", code(&account)));
     }
     text.push('.');
     text.push_str(&provenance(finding, commit.map(code).as_deref()));

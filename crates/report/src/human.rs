@@ -159,7 +159,7 @@ impl<'r> Remediations<'r> {
         if finding.kind == Kind::Example {
             return;
         }
-        if finding.canary.is_some() {
+        if finding.canary().is_some() {
             self.canary = true;
             return;
         }
@@ -222,7 +222,7 @@ pub fn write_finding(
     if finding.example {
         notes.push("AWS documentation example key: does not fail the scan".into());
     }
-    if let Some(service) = finding.canary {
+    if let Some(service) = finding.canary() {
         notes.push(format!(
             "canary token ({service}): planted to catch whoever uses it; never verified"
         ));
@@ -251,7 +251,7 @@ pub fn write_finding(
         let value = part.shown_value(show_secrets);
         let mut line = format!("    {label:<8}{value}");
         if part.kind == Kind::AccessKeyId {
-            if let Some(account) = &finding.account_id {
+            if let Some(account) = finding.account_id() {
                 line.push_str(&format!("  account {account}"));
             }
         }

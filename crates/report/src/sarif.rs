@@ -517,7 +517,7 @@ fn result<'a>(
             severity: finding.severity.as_str(),
             example: finding.example,
             binary: finding.binary,
-            canary: finding.canary,
+            canary: finding.canary(),
             encoding: finding.encoding,
             commit: commit.map(|c| c.id.as_str()),
             author: commit.map(|c| c.author.as_str()),
@@ -556,7 +556,7 @@ fn message(
         })
         .collect();
     text.push_str(&parts.join(", "));
-    if let Some(account) = &finding.account_id {
+    if let Some(account) = finding.account_id() {
         text.push_str(&format!(", account {account}"));
     }
     text.push('.');

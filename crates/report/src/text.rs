@@ -101,7 +101,7 @@ pub fn part_label(kind: Kind) -> &'static str {
 /// a binary, an encoding, a commit (`commit` as the report wants it written).
 pub fn provenance(finding: &Finding, commit: Option<&str>) -> String {
     let mut text = String::new();
-    if let Some(service) = finding.canary {
+    if let Some(service) = finding.canary() {
         text.push_str(&format!(
             " This is a canary token of {service}: planted to catch whoever uses it, so \
              keyhound never verifies it."

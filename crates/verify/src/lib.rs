@@ -22,7 +22,7 @@
 //! let verifications = verify(&findings, &Options::default(), |_| {});
 //! for finding in &findings {
 //!     if let Some(verification) = verifications.of(finding) {
-//!         println!("{}: {}", finding.key_id.as_deref().unwrap_or("?"), verification.describe());
+//!         println!("{}: {}", finding.key_id().unwrap_or("?"), verification.describe());
 //!     }
 //! }
 //! ```
@@ -99,7 +99,7 @@ pub enum Event {
 /// verified: two findings of the same credential share one STS call.
 fn credentials(finding: &Finding) -> Option<Credentials<'_>> {
     Some(Credentials {
-        key_id: finding.key_id.as_deref()?,
+        key_id: finding.key_id()?,
         secret: &finding.part(Kind::SecretAccessKey)?.value,
         token: finding.part(Kind::SessionToken).map(|part| &part.value),
     })
@@ -124,7 +124,7 @@ pub fn verify<'a>(
         if results.contains(&key) || !queued.insert(key) {
             continue;
         }
-        match finding.canary {
+        match finding.canary() {
             Some(service) => {
                 results.insert(
                     key,
