@@ -78,6 +78,42 @@ fn staged_honours_git_index_file() {
     assert_eq!(run.code, 1, "{}", run.stderr);
 }
 
+/// Inside a commit the pre-commit framework passes the commit's files, split among
+/// several runs of the hook when the list is long: each run reports its own files only.
+#[test]
+fn staged_in_a_commit_reports_only_the_files_it_is_given() {
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    repo.commit_all("init");
+    repo.write("a.env", credentials_file());
+    repo.write("sub/b.env", credentials_file());
+    repo.git(&["add", "-A"]);
+    let in_commit = |dir: &std::path::Path, files: &[&str]| {
+        let run = run_in(
+            dir,
+            keyhound()
+                .args(["git", "staged", "--format", "json"])
+                .args(files)
+                .env("GIT_INDEX_FILE", repo.path().join(".git/index")),
+        );
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+        (run, finding_keys(&json))
+    };
+    let (run, found) = in_commit(repo.path(), &["a.env"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(found, vec!["a.env:2:credential"]);
+    let (_, found) = in_commit(repo.path(), &["README.md", "./sub/../sub/b.env"]);
+    assert_eq!(found, vec!["sub/b.env:2:credential"]);
+    let (run, found) = in_commit(&repo.path().join("sub"), &["b.env", "../a.env"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(found, vec!["a.env:2:credential", "sub/b.env:2:credential"]);
+    let (run, found) = in_commit(repo.path(), &["README.md"]);
+    assert_eq!((run.code, found), (0, vec![]), "{}", run.stderr);
+    // No files (a hook run by git itself): every staged change.
+    let (_, found) = in_commit(repo.path(), &[]);
+    assert_eq!(found.len(), 2);
+}
+
 #[test]
 fn staged_pure_rename_is_not_new_unless_whole_files_are_asked_for() {
     let repo = Repo::init();

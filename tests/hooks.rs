@@ -1136,6 +1136,67 @@ fn hook_manifest_repo() -> (Repo, String) {
     (hooks, rev)
 }
 
+/// pre-commit splits a long list of files among several runs of the hook (as xargs
+/// does): a commit of thousands of files reports its one key once, not once a run.
+#[test]
+fn pre_commit_splitting_a_long_commit_reports_each_key_once() {
+    let Some(pre_commit) = pre_commit_command() else {
+        return;
+    };
+    let tmp = temp_dir();
+    let (hooks, rev) = hook_manifest_repo();
+    let repo = Repo::init();
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!(
+            "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: keyhound-system\n",
+            hooks.path().display()
+        ),
+    );
+    repo.commit_all("hooks");
+    // 3,000 names of about 80 bytes: 240 kB of arguments, past pre-commit's 128 KiB.
+    for i in 0..3000 {
+        repo.write(
+            &format!("generated/module-{i:04}/a-file-with-a-long-enough-name-to-fill-lines.txt"),
+            "nothing to see\n",
+        );
+    }
+    repo.write("generated/module-1500/settings.env", credentials_file());
+    repo.git(&["add", "-A"]);
+    let env = |cmd: &mut Command| {
+        cmd.stdin(Stdio::null())
+            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+            .env("PATH", path_with_bin())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("KEYHOUND")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE");
+    };
+    let mut install = Command::new(&pre_commit[0]);
+    install.args(&pre_commit[1..]).arg("install");
+    env(&mut install);
+    assert_eq!(run_in(repo.path(), &mut install).code, 0);
+    let before = head(&repo);
+    let mut commit = repo.git_command(&["commit", "-q", "-m", "many files and a key"]);
+    env(&mut commit);
+    let run = run_in(repo.path(), &mut commit);
+    assert_ne!(run.code, 0, "the key is refused:\n{}", run.stdout);
+    assert_eq!(head(&repo), before);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    let runs = said.matches(" scanned in ").count();
+    assert!(
+        runs >= 2,
+        "pre-commit split the files among runs ({runs}):\n{said}"
+    );
+    assert_eq!(
+        said.matches("generated/module-1500/settings.env:2").count(),
+        1,
+        "the key is reported once:\n{said}"
+    );
+    assert_no_secret(&run);
+}
+
 #[test]
 fn pre_commit_framework_checks_what_each_stage_asks_for() {
     let Some(pre_commit) = pre_commit_command() else {

@@ -158,7 +158,8 @@ pub struct StagedArgs {
     pub scan_whole_staged_files: bool,
 
     /// Files the pre-commit framework passes. Inside `git commit` (GIT_INDEX_FILE set)
-    /// they are ignored: the commit's additions are scanned. Outside a commit
+    /// the commit's additions to these files are scanned (all its additions when none
+    /// are given). Outside a commit
     /// (`pre-commit run --all-files`, `--files`, the manual stage, pre-commit.ci) these
     /// files' contents are scanned whole, so a committed key fails. In the pre-push stage
     /// (PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF) the pushed commits are scanned.

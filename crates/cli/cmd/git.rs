@@ -1,6 +1,8 @@
 //! `keyhound git history | range | staged`: scan a repository with keyhound-git and report
 //! like `scan` does, with the commit, author, date and blob of every finding.
 
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -72,11 +74,19 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             None => unreachable!("checked by the guard"),
         },
         GitCommand::Staged(args) => {
+            // Inside a commit, the files pre-commit passes (a share of the commit's, when
+            // it splits a long list among runs) say which staged changes to report.
+            let only_paths = if args.files.is_empty() {
+                None
+            } else {
+                Some(work_tree_paths(&repo, &args.files)?)
+            };
             let staged = StagedOptions {
                 whole_files: args.scan_whole_staged_files,
+                only_paths,
             };
             let index = keyhound_git::index_path(&repo, environment);
-            let outcome = keyhound_git::staged(&repo, &index, &scanner, &options, staged)
+            let outcome = keyhound_git::staged(&repo, &index, &scanner, &options, &staged)
                 .with_context(|| {
                     format!("scanning the staged changes of {}", args.repo.display())
                 })?;
@@ -108,6 +118,51 @@ fn framework_files(args: &StagedArgs) -> Option<Vec<std::path::PathBuf>> {
     let in_commit = std::env::var_os("GIT_INDEX_FILE").is_some_and(|v| !v.is_empty());
     (!args.files.is_empty() && !in_commit && pre_commit_push().is_none())
         .then(|| args.files.clone())
+}
+
+/// `files` (relative to the current directory) as paths from the top of the work tree,
+/// `/`-separated, as the index names them.
+fn work_tree_paths(repo: &gix::Repository, files: &[PathBuf]) -> anyhow::Result<HashSet<Vec<u8>>> {
+    let top = repo
+        .workdir()
+        .context("files were given, but the repository has no work tree")?;
+    let top = std::fs::canonicalize(top)
+        .with_context(|| format!("reading the work tree {}", top.display()))?;
+    let here = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .context("reading the current directory")?;
+    files
+        .iter()
+        .map(|file| {
+            let full = lexically_normal(&here.join(file));
+            let inside = full.strip_prefix(&top).with_context(|| {
+                format!(
+                    "{} is outside the work tree {}",
+                    file.display(),
+                    top.display()
+                )
+            })?;
+            let bytes = gix::path::into_bstr(inside)
+                .map_err(|_| anyhow::anyhow!("{} is not a path git can name", file.display()))?;
+            Ok(gix::path::to_unix_separators_on_windows(bytes).to_vec())
+        })
+        .collect()
+}
+
+/// `path` with `.` dropped and each `..` taking off the component before it, without
+/// reading the file system (a staged file may be gone from the work tree).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// Scans `files` as `keyhound scan` does, with the staged command's output flags.

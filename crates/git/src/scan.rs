@@ -698,9 +698,12 @@ mod tests {
             &["rm", "-q", "--cached", "a/poison.txt", "b/creds.ini"],
         );
         git(root, &["add", "a/poison.txt", "b/creds.ini"]);
-        let whole = StagedOptions { whole_files: true };
+        let whole = StagedOptions {
+            whole_files: true,
+            ..StagedOptions::default()
+        };
         let index = repo.index_path();
-        check(&crate::staged(&repo, &index, &scanner, &options, whole).expect("an index"));
+        check(&crate::staged(&repo, &index, &scanner, &options, &whole).expect("an index"));
     }
 
     /// A worker thread that stops while the scan still has blobs to send it: the scan used

@@ -59,10 +59,15 @@ impl IndexError {
 }
 
 /// How to compare the index with HEAD.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct StagedOptions {
     /// Scan every staged file in full, renamed ones too, instead of only what is new.
     pub whole_files: bool,
+    /// Only the staged changes at these paths (relative to the top of the work tree,
+    /// `/`-separated), when given; every staged change when `None`. The pre-commit
+    /// framework passes a commit's files and splits a long list among several runs of the
+    /// hook: each run then reports its own files' findings, and none twice.
+    pub only_paths: Option<HashSet<Vec<u8>>>,
 }
 
 /// The index file to read: the repository's (`repo.index_path()`), or with
@@ -93,7 +98,7 @@ pub fn staged(
     index: &Path,
     scanner: &Scanner,
     options: &ScanOptions,
-    staged: StagedOptions,
+    staged: &StagedOptions,
 ) -> Result<Outcome, IndexError> {
     let path = || index.to_path_buf();
     let file = gix::index::File::at(index, repo.object_hash(), false, Default::default()).map_err(
@@ -158,6 +163,13 @@ pub fn staged(
 
     let mut targets = Vec::new();
     for (path, id, mode, before) in changed {
+        if staged
+            .only_paths
+            .as_ref()
+            .is_some_and(|only| !only.contains(&path))
+        {
+            continue;
+        }
         // A staged path holding a blob whose HEAD path is gone is a rename, not new content.
         if !staged.whole_files && before.is_none() && removed.contains(&id) {
             continue;

@@ -206,7 +206,7 @@ fn errors_say_each_cause_once() {
         &missing_index,
         &scanner,
         &options,
-        StagedOptions::default(),
+        &StagedOptions::default(),
     )
     .expect_err("no index there");
     assert_eq!(error.path(), missing_index);
@@ -357,9 +357,12 @@ fn progress_totals_add_up_and_findings_are_told() {
     recorder.check_entries(&outcome, "range");
     assert_eq!(outcome.findings.len(), 2);
 
-    let whole = StagedOptions { whole_files: true };
+    let whole = StagedOptions {
+        whole_files: true,
+        ..StagedOptions::default()
+    };
     let (recorder, outcome) = run("index", &|o| {
-        staged(&repo, &repo.index_path(), &scanner, o, whole).expect("an index")
+        staged(&repo, &repo.index_path(), &scanner, o, &whole).expect("an index")
     });
     recorder.check_entries(&outcome, "index");
 
@@ -482,8 +485,11 @@ fn a_cancelled_scan_stops_soon_and_says_so() {
     check("range", range(&cancelled_before).expect("a range"));
     check("range", range(&from_first_blob().1).expect("a range"));
     let staged = |options: &ScanOptions| {
-        let whole = StagedOptions { whole_files: true };
-        staged(&repo, &repo.index_path(), &scanner, options, whole).expect("an index")
+        let whole = StagedOptions {
+            whole_files: true,
+            ..StagedOptions::default()
+        };
+        staged(&repo, &repo.index_path(), &scanner, options, &whole).expect("an index")
     };
     check("index", staged(&cancelled_before));
     check("index", staged(&from_first_blob().1));
