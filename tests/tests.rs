@@ -2,6 +2,7 @@
 //! fixtures. One module per area; helpers in `util`.
 
 mod action;
+mod archives;
 mod audit;
 mod baseline;
 mod canary;

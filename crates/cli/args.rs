@@ -96,7 +96,66 @@ pub struct ScanArgs {
     pub follow_symlinks: bool,
 
     #[command(flatten)]
+    pub archives: ArchiveArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How archives are read. Archives are told by their content, not their names: the zip
+/// family (jar, war, ear, apk, whl, egg, nupkg, office files), tar, gzip, bzip2, xz and
+/// zstd, nested; each entry is reported as `archive!/entry`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// Scan archives' bytes as they are instead of opening them.
+    #[arg(long)]
+    pub no_archives: bool,
+
+    /// Stop reading an archive past this many decompressed bytes, nested archives
+    /// included (bytes, or with a K/M/G suffix). The archive is then incomplete (exit 3).
+    #[arg(long, value_name = "SIZE", value_parser = keyhound_config::parse_size,
+          default_value = "4G")]
+    pub max_archive_bytes: u64,
+
+    /// Stop reading an archive where an entry expands more than this many times (a zip
+    /// bomb), judged past its first MiB. One deflate layer never passes 1,032.
+    #[arg(long, value_name = "N", default_value_t = keyhound_input::Limits::default().max_ratio)]
+    pub max_archive_ratio: u64,
+
+    /// Stop reading an archive past this many entries, nested ones included.
+    #[arg(long, value_name = "N", default_value_t = keyhound_input::Limits::default().max_entries)]
+    pub max_archive_entries: u64,
+
+    /// Open archives nested this deep at most (`app.tar.gz` is 2: gzip, then tar).
+    #[arg(long, value_name = "N", default_value_t = keyhound_input::Limits::default().max_depth)]
+    pub max_archive_depth: u32,
+}
+
+impl Default for ArchiveArgs {
+    /// Archives opened within the default limits, as without flags.
+    fn default() -> ArchiveArgs {
+        let limits = keyhound_input::Limits::default();
+        ArchiveArgs {
+            no_archives: false,
+            max_archive_bytes: limits.max_bytes,
+            max_archive_ratio: limits.max_ratio,
+            max_archive_entries: limits.max_entries,
+            max_archive_depth: limits.max_depth,
+        }
+    }
+}
+
+impl ArchiveArgs {
+    /// The limits to open archives within, or `None` with `--no-archives`.
+    pub fn limits(&self) -> Option<keyhound_input::Limits> {
+        (!self.no_archives).then(|| keyhound_input::Limits {
+            max_bytes: self.max_archive_bytes,
+            max_ratio: self.max_archive_ratio,
+            max_entries: self.max_archive_entries,
+            max_depth: self.max_archive_depth,
+            ..keyhound_input::Limits::default()
+        })
+    }
 }
 
 /// Arguments of `keyhound git history`.

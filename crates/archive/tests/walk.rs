@@ -281,7 +281,10 @@ fn an_entry_of_extreme_ratio_stops_at_the_ratio_limit() {
     // Read no further than the ratio allows the entry's compressed size, and a buffer.
     let allowed = 500 * bomb.len() as u64 + (1 << 20);
     assert!(seen.walked.bytes <= allowed, "{}", seen.walked.bytes);
-    assert!(seen.walked.bytes < zeros.len() as u64, "stopped before the end");
+    assert!(
+        seen.walked.bytes < zeros.len() as u64,
+        "stopped before the end"
+    );
 
     let seen = walk_with(
         &bomb,

@@ -187,6 +187,9 @@ impl Audit {
                 place: source.path(),
                 origin: None,
             },
+            // An archive's entries belong where the archive's file does (a wheel in a pip
+            // cache is a third party's).
+            Source::Archive { .. } => self.attribute_source(source.outermost()),
         }
     }
 

@@ -169,6 +169,7 @@ fn lexically_normal(path: &Path) -> PathBuf {
 fn scan_files(files: Vec<std::path::PathBuf>, args: &StagedArgs) -> anyhow::Result<ExitCode> {
     let scan = ScanArgs {
         paths: files,
+        archives: crate::args::ArchiveArgs::default(),
         gitignore: false,
         follow_symlinks: false,
         output: args.output.clone(),

@@ -71,6 +71,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let walk = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: args.follow_symlinks,
+        archives: args.archives.limits(),
         ..walk_options(
             output.threads(),
             config.file_size_limit(output.max_file_size),

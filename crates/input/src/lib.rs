@@ -41,9 +41,12 @@ struct ReadmeDoctests;
 
 pub use keyhound_core::Cancel;
 
+mod archive;
 pub mod env;
 mod walk;
 
+pub use archive::{scan_archive, Clean};
+pub use keyhound_archive::{Limit, Limits};
 pub use keyhound_core::too_many_findings;
 pub use walk::{
     record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk, walk_with,

@@ -7,10 +7,13 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
+use keyhound_archive::{Format, Limits, SNIFF_LEN};
 use keyhound_core::{
     too_many_findings, Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch,
 };
 use keyhound_report::{display_path, own, ReportBuilder, Source};
+
+use crate::archive::{scan_archive, Clean};
 
 /// What the walk tells as it goes.
 #[derive(Debug)]
@@ -83,10 +86,15 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Walking and scanning threads; 0 means one per CPU.
     pub threads: usize,
+    /// Open archives (told by their content: zip-family, tar, gzip, bzip2, xz, zstd) and
+    /// scan their entries, within these limits; `None` scans an archive's bytes as they
+    /// are.
+    pub archives: Option<Limits>,
 }
 
 impl Default for WalkOptions {
-    /// Every file, `.keyhoundignore` honoured, no size limit, one thread per CPU.
+    /// Every file, `.keyhoundignore` honoured, no size limit, one thread per CPU,
+    /// archives opened within the default limits.
     fn default() -> WalkOptions {
         WalkOptions {
             gitignore: false,
@@ -94,6 +102,7 @@ impl Default for WalkOptions {
             follow_symlinks: false,
             max_file_size: u64::MAX,
             threads: 0,
+            archives: Some(Limits::default()),
         }
     }
 }
@@ -309,6 +318,7 @@ fn walk_paths(
             scratch: Scratch::new(),
             buffer: Vec::new(),
             max: options.max_file_size,
+            archives: options.archives,
             control: control.clone(),
             clean_files: 0,
             clean_bytes: 0,
@@ -328,6 +338,7 @@ struct Worker {
     scratch: Scratch,
     buffer: Vec<u8>,
     max: u64,
+    archives: Option<Limits>,
     control: Control,
     clean_files: u64,
     clean_bytes: u64,
@@ -352,13 +363,22 @@ impl Worker {
                     if let Some(progress) = progress {
                         progress.files_found(1);
                     }
+                    let events = &self.events;
                     let event = read_and_scan(
                         entry.path(),
-                        self.max,
+                        Reading {
+                            max: self.max,
+                            archives: self.archives,
+                            cancel: &self.control.cancel,
+                        },
                         &self.scanner,
                         &mut self.scratch,
                         &mut self.buffer,
-                        &self.control.cancel,
+                        &mut |event| {
+                            // The collector outlives the walk; the send that matters, the
+                            // file's own event, tells when it is gone.
+                            let _ = events.send(event);
+                        },
                     );
                     if let Some(progress) = progress {
                         progress.file_done(match &event {
@@ -414,7 +434,22 @@ pub fn scan_file(
     scratch: &mut Scratch,
     buffer: &mut Vec<u8>,
 ) -> Event {
-    read_and_scan(path, max, scanner, scratch, buffer, &Cancel::default())
+    let reading = Reading {
+        max,
+        archives: None,
+        cancel: &Cancel::default(),
+    };
+    read_and_scan(path, reading, scanner, scratch, buffer, &mut |_| {})
+}
+
+/// How one file is read.
+#[derive(Clone, Copy)]
+struct Reading<'c> {
+    /// Files larger than this are not scanned.
+    max: u64,
+    /// Whether archives are opened, and within what limits.
+    archives: Option<Limits>,
+    cancel: &'c Cancel,
 }
 
 /// Reads a file too large to read whole, until cancelled (an error then).
@@ -434,14 +469,22 @@ impl<R: Read> Read for Cancellable<'_, R> {
 
 /// [`scan_file`]; a file streamed in windows stops at the next window when `cancel` is
 /// set (unreadable: cancelled).
+/// Reads and scans the file at `path`. An archive's entries are scanned one by one: those
+/// with findings and the archive's problems go to `send`, and the event returned counts
+/// the clean entries.
 fn read_and_scan(
     path: &Path,
-    max: u64,
+    reading: Reading<'_>,
     scanner: &Scanner,
     scratch: &mut Scratch,
     buffer: &mut Vec<u8>,
-    cancel: &Cancel,
+    send: &mut dyn FnMut(Event),
 ) -> Event {
+    let Reading {
+        max,
+        archives,
+        cancel,
+    } = reading;
     let unreadable = |err: std::io::Error| Event::Unreadable {
         path: Some(path.to_path_buf()),
         error: err.to_string(),
@@ -467,6 +510,19 @@ fn read_and_scan(
     // empty may be a kernel's (procfs, sysfs, which report no size): read some of it.
     let limit = if size == 0 { UNSIZED_READ } else { size };
     let mut file = file;
+    if let Some(limits) = archives.filter(|_| limit > READ_WHOLE_UP_TO) {
+        match is_archive(&mut file) {
+            Ok(true) => {
+                let source = Source::Path(path.to_path_buf());
+                let clean = scan_archive(
+                    &source, file, limits, scanner, scratch, buffer, cancel, send,
+                );
+                return counted(clean);
+            }
+            Ok(false) => {}
+            Err(err) => return unreadable(err),
+        }
+    }
     let mut event = if limit > READ_WHOLE_UP_TO {
         let reader = Cancellable {
             inner: (&mut file).take(limit),
@@ -484,6 +540,19 @@ fn read_and_scan(
         buffer.clear();
         if let Err(err) = (&mut file).take(limit).read_to_end(buffer) {
             return unreadable(err);
+        }
+        let head = &buffer[..buffer.len().min(SNIFF_LEN)];
+        if let Some(limits) = archives.filter(|_| Format::sniff(head).is_some()) {
+            // The archive's bytes stay where they are; entries are read through a buffer
+            // of their own.
+            let bytes = std::mem::take(buffer);
+            let source = Source::Path(path.to_path_buf());
+            let input = std::io::Cursor::new(&bytes[..]);
+            let clean = scan_archive(
+                &source, input, limits, scanner, scratch, buffer, cancel, send,
+            );
+            *buffer = bytes;
+            return counted(clean);
         }
         let mut event = scan_bytes(Source::Path(path.to_path_buf()), buffer, scanner, scratch);
         set_aside_if_own_report(&mut event, buffer);
@@ -516,6 +585,24 @@ fn read_and_scan(
         }
     }
     event
+}
+
+/// Whether the file starts like an archive; it is read again from its start after.
+fn is_archive(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    file.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(Format::sniff(&head).is_some())
+}
+
+/// An archive's clean entries, as the walk counts clean files.
+fn counted(clean: Clean) -> Event {
+    Event::Counted {
+        files: clean.entries,
+        bytes: clean.bytes,
+        symlinks: 0,
+    }
 }
 
 /// Whether `event` is a scan that found something.
@@ -969,13 +1056,18 @@ mod tests {
         let cancel = Cancel::new();
         cancel.cancel();
         let (scanner, mut scratch) = (Scanner::default(), Scratch::new());
+        let reading = Reading {
+            max: u64::MAX,
+            archives: None,
+            cancel: &cancel,
+        };
         let event = read_and_scan(
             &path,
-            u64::MAX,
+            reading,
             &scanner,
             &mut scratch,
             &mut Vec::new(),
-            &cancel,
+            &mut |_| {},
         );
         assert!(
             matches!(&event, Event::Unreadable { error, .. } if error.contains("cancelled")),

@@ -67,6 +67,12 @@ struct Tool {
 #[derive(Serialize)]
 struct FindingRecord<'a> {
     path: String,
+    /// Archive entries only: the archive's own path, and the entry inside it (`path` is
+    /// both, joined by `!/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<String>,
     #[serde(flatten)]
     finding: Shown<'a>,
     /// Git scans only: the blob, and the commit that introduced it.
@@ -193,8 +199,11 @@ fn finding_record<'a>(
     show_secrets: bool,
 ) -> FindingRecord<'a> {
     let git = file.source.git();
+    let entry = file.source.archive_entry();
     FindingRecord {
         path: file.source.display(),
+        archive: entry.as_ref().map(|_| file.source.outermost().display()),
+        entry,
         finding: finding.shown(show_secrets),
         blob: git.map(|g| g.blob.as_str()),
         commit: git.and_then(|g| g.commit.as_deref()).map(|c| CommitRecord {

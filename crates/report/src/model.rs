@@ -29,6 +29,16 @@ pub enum Source {
     },
     /// A git blob at a path of a commit's tree or of the index.
     Git(GitOrigin),
+    /// An entry of an archive (a jar, a wheel, a tarball, an image layer) found in
+    /// another source: reports write `container!/entry`, with `!/` between nested archives
+    /// too (`app.tar.gz!/srv/app.war!/WEB-INF/lib/cfg.jar!/application.properties`).
+    Archive {
+        /// The file, blob or stream the archive is.
+        container: Box<Source>,
+        /// The entry's path inside it, `!/` between nested archives; empty for the
+        /// content of a compressed file that is no archive (`notes.txt.gz`).
+        entry: String,
+    },
 }
 
 /// Where a git blob came from.
@@ -68,6 +78,36 @@ impl Source {
                 Cow::Owned(PathBuf::from(format!("/proc/{pid}/environ ({command})")))
             }
             Source::Git(origin) => path_of_bytes(&origin.path),
+            Source::Archive { container, entry } if entry.is_empty() => container.path(),
+            Source::Archive { container, entry } => {
+                let mut path = container.path().into_owned().into_os_string();
+                path.push("!/");
+                path.push(entry);
+                Cow::Owned(PathBuf::from(path))
+            }
+        }
+    }
+
+    /// For an archive's entry, its path inside the outermost archive (`!/` between nested
+    /// archives; empty for a compressed file's content); `None` for any other source.
+    /// Lines and columns of its findings count in the entry, not in the archive's file.
+    pub fn archive_entry(&self) -> Option<String> {
+        match self {
+            Source::Archive { container, entry } => Some(match container.archive_entry() {
+                Some(outer) if entry.is_empty() => outer,
+                Some(outer) => format!("{outer}!/{entry}"),
+                None => entry.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The source that holds this one: the outermost archive's file, blob or stream, or
+    /// the source itself when it is no archive entry.
+    pub fn outermost(&self) -> &Source {
+        match self {
+            Source::Archive { container, .. } => container.outermost(),
+            other => other,
         }
     }
 
@@ -79,7 +119,7 @@ impl Source {
 
     /// The git origin, for git sources.
     pub fn git(&self) -> Option<&GitOrigin> {
-        match self {
+        match self.outermost() {
             Source::Git(origin) => Some(origin),
             _ => None,
         }

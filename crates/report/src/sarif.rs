@@ -210,6 +210,9 @@ struct ResultProperties<'a> {
     /// With `--verify`, for credentials: what STS said.
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<VerificationRecord<'a>>,
+    /// Archive entries only: the entry's path inside the located archive.
+    #[serde(rename = "archiveEntry", skip_serializing_if = "Option::is_none")]
+    archive_entry: Option<String>,
 }
 
 /// What [`write()`] left out.
@@ -453,7 +456,20 @@ fn result<'a>(
         suppressed,
         verification,
     } = *entry;
-    let artifact = artifact_location(&file.source.path());
+    // An archive's entry is located at the start of the archive's file (the file a
+    // code-scanning service can show, which wants a line): the entry, with its line and
+    // column, is in the message and in the `archiveEntry` property.
+    let entry = file.source.archive_entry();
+    let artifact = artifact_location(&file.source.outermost().path());
+    let region = |part: &Part| match entry {
+        Some(_) => Region {
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 2,
+        },
+        None => region(part, finding),
+    };
     let rule_index = index.get(finding.rule_id.as_str()).copied();
     let info = rule_index.map(|i| &infos[i]);
     let git = file.source.git();
@@ -467,7 +483,7 @@ fn result<'a>(
             id: Some(i + 1),
             physical_location: PhysicalLocation {
                 artifact_location: artifact.clone(),
-                region: region(part, finding),
+                region: region(part),
             },
             message: Some(Message {
                 text: format!(
@@ -490,13 +506,18 @@ fn result<'a>(
                 commit.map(|c| c.id.as_str()),
                 verification,
                 show_secrets,
-            ),
+            ) + &entry.as_deref().map_or(String::new(), |entry| {
+                format!(
+                    " In archive entry {entry}, line {}, column {}.",
+                    primary.line, primary.column
+                )
+            }),
         },
         locations: [Location {
             id: None,
             physical_location: PhysicalLocation {
                 artifact_location: artifact,
-                region: region(primary, finding),
+                region: region(primary),
             },
             message: None,
         }],
@@ -525,6 +546,7 @@ fn result<'a>(
             date: commit.map(|c| utc_date(c.time)),
             blob: git.map(|g| g.blob.as_str()),
             verification: verification.map(verification_record),
+            archive_entry: entry,
         },
     }
 }

@@ -1,0 +1,97 @@
+//! Scanning the entries of an archive file (a jar, a wheel, a tarball) with
+//! keyhound-archive: each entry is an input of its own, `archive!/entry`.
+
+use std::io::{Read, Seek};
+
+use keyhound_archive::{Limits, Problem, Visit};
+use keyhound_core::{Cancel, Scanner, Scratch};
+use keyhound_report::Source;
+
+use crate::walk::{stopped_by, Event};
+
+/// The entries of an archive scanned without anything to report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clean {
+    /// Entries.
+    pub entries: u64,
+    /// Their decompressed bytes.
+    pub bytes: u64,
+}
+
+/// Scans every entry of the archive `input`, found at `container`: an
+/// [`Event::Scanned`] for each entry with findings, an [`Event::Unreadable`] for each
+/// [`Problem`] (an encrypted or damaged entry, a limit reached), through `send`. Entries
+/// with nothing to report are only counted, in what it returns.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_archive<R: Read + Seek>(
+    container: &Source,
+    input: R,
+    limits: Limits,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+    cancel: &Cancel,
+    send: &mut dyn FnMut(Event),
+) -> Clean {
+    let mut clean = Clean::default();
+    let mut problems = Vec::new();
+    let mut visit = |entry: &str, content: &mut dyn Read| {
+        let source = Source::Archive {
+            container: Box::new(container.clone()),
+            entry: entry.to_string(),
+        };
+        let mut findings = Vec::new();
+        let mut suppressed = Vec::new();
+        let read = scanner.stream(content, scratch, buffer, |finding, window| {
+            match window.inline_allowance(&finding) {
+                Some(allowance) => suppressed.push((finding, allowance)),
+                None => findings.push(finding),
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        let (bytes, stopped, failed) = match read {
+            Ok(streamed) => (streamed.bytes, stopped_by(streamed.ended, scanner), None),
+            // What was found before the entry broke off is still reported.
+            Err(err) => (0, None, Some(err)),
+        };
+        if findings.is_empty() && suppressed.is_empty() && stopped.is_none() {
+            if failed.is_none() {
+                clean.entries += 1;
+                clean.bytes += bytes;
+            }
+        } else {
+            send(Event::Scanned {
+                source,
+                bytes,
+                findings,
+                suppressed,
+                stopped,
+                grew: false,
+            });
+        }
+        match failed {
+            Some(err) => Err(err),
+            None => Ok(Visit::Continue),
+        }
+    };
+    keyhound_archive::walk(input, limits, cancel, &mut visit, &mut |problem| {
+        problems.push(problem)
+    });
+    for problem in problems {
+        send(unreadable(container, &problem));
+    }
+    clean
+}
+
+/// A problem as an unreadable input: the entry (or the archive) and what kept it from
+/// being read.
+fn unreadable(container: &Source, problem: &Problem) -> Event {
+    let at = Source::Archive {
+        container: Box::new(container.clone()),
+        entry: problem.entry().to_string(),
+    };
+    Event::Unreadable {
+        path: Some(at.path().into_owned()),
+        error: problem.to_string(),
+    }
+}

@@ -1,0 +1,230 @@
+//! `keyhound scan` on archives built here: keys compiled into applications (CIS 1.18),
+//! inside jars in wars in tarballs, wheels and Lambda zips; archives that cannot be read
+//! whole are named and make the scan incomplete, never a silent pass.
+
+use std::io::{Cursor, Write};
+
+use crate::util::*;
+
+fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut writer = zip::ZipWriter::new(Cursor::new(&mut bytes));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, content) in files {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap();
+    bytes
+}
+
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    zip_of(files, zip::CompressionMethod::Deflated)
+}
+
+fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *content).unwrap();
+    }
+    let tar = builder.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+fn properties() -> String {
+    format!("# deployed settings\naws.accessKeyId={KEY_ID}\naws.secretKey={SECRET}\n")
+}
+
+#[test]
+fn a_key_in_a_jar_in_a_war_in_a_tar_gz_is_found_at_its_nested_path() {
+    let dir = temp_dir();
+    let props = properties();
+    let jar = zip(&[("application.properties", props.as_bytes())]);
+    let war = zip(&[("WEB-INF/lib/cfg.jar", &jar)]);
+    write(
+        dir.path(),
+        "app.tar.gz",
+        tar_gz(&[("srv/app.war", &war), ("srv/README", b"hi\n")]),
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let nested = "app.tar.gz!/srv/app.war!/WEB-INF/lib/cfg.jar!/application.properties";
+    assert_eq!(finding_keys(&json), vec![format!("{nested}:2:credential")]);
+    let finding = &json["findings"][0];
+    assert_eq!(finding["archive"], "app.tar.gz");
+    assert_eq!(
+        finding["entry"],
+        "srv/app.war!/WEB-INF/lib/cfg.jar!/application.properties"
+    );
+    assert!(!run.stdout.contains(SECRET));
+
+    // The human report names the nested path and line.
+    let run = scan(dir.path(), &["."]);
+    assert!(
+        run.stdout.contains(&format!("{nested}:2:")),
+        "{}",
+        run.stdout
+    );
+    // Two files scanned: the tar's README and the jar's properties (archives are opened,
+    // their entries counted).
+    assert!(run.stderr.contains("2 files"), "{}", run.stderr);
+
+    // --no-archives: the compressed bytes hold nothing to see.
+    let (run, json) = scan_json(dir.path(), &["--no-archives", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(finding_keys(&json), Vec::<String>::new());
+}
+
+#[test]
+fn wheels_and_lambda_zips_are_opened_whatever_their_names() {
+    let dir = temp_dir();
+    let module =
+        format!("AWS_ACCESS_KEY_ID = \"{KEY_ID_2}\"\nAWS_SECRET_ACCESS_KEY = \"{SECRET_2}\"\n");
+    write(
+        dir.path(),
+        "dist/tool-1.0-py3-none-any.whl",
+        zip(&[
+            ("tool/__init__.py", b""),
+            ("tool/settings.py", module.as_bytes()),
+            ("tool-1.0.dist-info/RECORD", b"tool/__init__.py,,\n"),
+        ]),
+    );
+    let handler = format!("const id = '{KEY_ID}';\nconst secret = '{SECRET}';\n");
+    write(
+        dir.path(),
+        "build/function.bin",
+        zip(&[("index.js", handler.as_bytes())]),
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec![
+            "build/function.bin!/index.js:1:credential",
+            "dist/tool-1.0-py3-none-any.whl!/tool/settings.py:1:credential",
+        ]
+    );
+}
+
+#[test]
+fn archives_keyhound_cannot_read_whole_make_the_scan_incomplete_by_name() {
+    let dir = temp_dir();
+    // Encrypted: the local header's and the central directory's flag bit 0 set.
+    let mut encrypted = zip(&[("creds.env", credentials_file().as_bytes())]);
+    for at in 0..encrypted.len() - 4 {
+        match &encrypted[at..at + 4] {
+            b"PK\x03\x04" => encrypted[at + 6] |= 1,
+            b"PK\x01\x02" => encrypted[at + 8] |= 1,
+            _ => {}
+        }
+    }
+    write(dir.path(), "vault.zip", encrypted);
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("vault.zip!/creds.env") && run.stderr.contains("encrypted"),
+        "{}",
+        run.stderr
+    );
+
+    // Damaged: its central directory cut off.
+    let dir = temp_dir();
+    let whole = zip(&[("a.txt", b"hello\n")]);
+    write(dir.path(), "broken.jar", &whole[..whole.len() - 10]);
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("broken.jar") && run.stderr.contains("damaged"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn zip_bombs_stop_at_a_limit_with_exit_3() {
+    // One entry of extreme ratio: 256 MiB of zeros in bzip2 is a few hundred bytes.
+    let zeros = vec![0u8; 256 << 20];
+    let bomb = zip_of(
+        &[
+            ("zeros.bin", &zeros),
+            ("after.env", credentials_file().as_bytes()),
+        ],
+        zip::CompressionMethod::Bzip2,
+    );
+    assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+    let dir = temp_dir();
+    write(dir.path(), "bomb.zip", &bomb);
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bomb.zip!/zeros.bin")
+            && run.stderr.contains("expands more than 1100 times"),
+        "{}",
+        run.stderr
+    );
+    // The limit is a flag; raised past the ratio, the byte budget stops it instead.
+    let run = scan(
+        dir.path(),
+        &[
+            "--max-archive-ratio",
+            "100000000",
+            "--max-archive-bytes",
+            "64M",
+            ".",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("64 MiB decompressed"), "{}", run.stderr);
+
+    // Nested deeper than the depth limit.
+    let mut nested = zip(&[("deepest.env", credentials_file().as_bytes())]);
+    for level in 0..10 {
+        nested = zip(&[(&format!("level-{level}.zip"), &nested)]);
+    }
+    let dir = temp_dir();
+    write(dir.path(), "nested.zip", &nested);
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nested more than 8 deep"),
+        "{}",
+        run.stderr
+    );
+    let (run, json) = scan_json(dir.path(), &["--max-archive-depth", "12", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn sarif_locates_an_archive_entry_at_the_archive_file() {
+    let dir = temp_dir();
+    let props = properties();
+    write(
+        dir.path(),
+        "lib/cfg.jar",
+        zip(&[("application.properties", props.as_bytes())]),
+    );
+    let run = scan(dir.path(), &["--format", "sarif", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    crate::sarif::validate(&[&log]);
+    let result = &log["runs"][0]["results"][0];
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "lib/cfg.jar");
+    assert_eq!(location["region"]["startLine"], 1, "{location}");
+    assert_eq!(
+        result["properties"]["archiveEntry"],
+        "application.properties"
+    );
+    let message = result["message"]["text"].as_str().unwrap();
+    assert!(
+        message.contains("In archive entry application.properties, line 2, column 17."),
+        "{message}"
+    );
+}
