@@ -211,4 +211,42 @@ for n, (offset, body, base) in enumerate(deltas):
     source = resolved[base][1]
     write("pack_delta", f"delta-{n}.bin", bytes([255]) + struct.pack("<H", len(source)) + source + body)
 EOF
+
+# archive: small archives of each kind Python writes, one nested, each holding a key line.
+mkdir -p "$corpus/archive"
+python3 - "$corpus/archive" <<'EOF'
+import bz2, gzip, io, lzma, sys, tarfile, zipfile
+out = sys.argv[1]
+line = b"aws.accessKeyId=AKIAQWZ7RNE3OSJHKV4D\n"
+def zip_of(files, method=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            z.writestr(info, data, compress_type=method)
+    return buf.getvalue()
+def tar_of(files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+seeds = {
+    "zip-deflate": zip_of([("a.properties", line)]),
+    "zip-stored": zip_of([("a.env", line)], zipfile.ZIP_STORED),
+    "zip-bzip2": zip_of([("a.env", line)], zipfile.ZIP_BZIP2),
+    "zip-lzma": zip_of([("a.env", line)], zipfile.ZIP_LZMA),
+    "jar-in-war": zip_of([("WEB-INF/lib/cfg.jar", zip_of([("app.properties", line)]))]),
+    "tar": tar_of([("srv/a.env", line)]),
+    "tar-gz": gzip.compress(tar_of([("srv/a.env", line)]), mtime=0),
+    "tar-bz2": bz2.compress(tar_of([("srv/a.env", line)])),
+    "tar-xz": lzma.compress(tar_of([("srv/a.env", line)])),
+    "text-gz": gzip.compress(line, mtime=0),
+}
+for name, data in seeds.items():
+    with open(f"{out}/seed-{name}.bin", "wb") as f:
+        f.write(data)
+EOF
 du -sh "$corpus"
