@@ -1,5 +1,6 @@
-//! A key id split across string literals joined by concatenation is found, at the first
-//! piece, marked as joined.
+//! A key id or secret split across string literals joined by concatenation, or across
+//! shell variables expanded side by side, is found at the first piece, marked as joined,
+//! and pairs with the parts around it.
 
 use std::path::Path;
 
@@ -10,12 +11,8 @@ fn split_key_ids_are_joined() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan/positive/concatenated");
     let scanner = Scanner::default();
-    // The joined view holds the literals only: a secret outside them is its own finding
-    // (it does not pair with the joined key id).
-    let java = [
-        (Kind::AccessKeyId, 7, "joined"),
-        (Kind::SecretAccessKey, 9, "utf-8"),
-    ];
+    // The joined key id pairs with the secret two lines down, as an unsplit one would.
+    let java = [(Kind::Credential, 7, "joined")];
     let python = [(Kind::AccessKeyId, 4, "joined")];
     for (file, want) in [
         ("ReportUploader.java", &java[..]),
@@ -62,4 +59,142 @@ fn every_language_s_joining_is_understood() {
         let joined = findings.iter().filter(|f| f.encoding == "joined").count();
         assert_eq!(joined, 0, "{text}");
     }
+}
+
+/// A key id and a secret, each split in two, in each language's way of joining literals.
+#[test]
+fn split_secrets_are_joined_and_pair() {
+    let scanner = Scanner::default();
+    let id = "AKIA3GBWZM5FB4AXZKZE";
+    let secret = "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";
+    let cases = [
+        // Python: adjacent literals in parentheses.
+        "AWS_ACCESS_KEY_ID = (\"AKIA3GBWZ\" \"M5FB4AXZKZE\")\naws_secret_access_key = (\"Ka4RSRyaSUtpg+wZ+gTB\"\n                         \"sVdRS8WUxsUfQ2Gf7qHO\")\n",
+        // JavaScript and TypeScript.
+        "const accessKeyId = 'AKIA3GBWZM5' + 'FB4AXZKZE';\nconst secretAccessKey = 'Ka4RSRyaSUtpg+wZ+gTB' + 'sVdRS8WUxsUfQ2Gf7qHO';\n",
+        "const creds: Credentials = {\n  accessKeyId: `AKIA3GBWZM5` + `FB4AXZKZE`,\n  secretAccessKey: `Ka4RSRyaSUtpg+wZ` + `+gTBsVdRS8WUxsUfQ2Gf7qHO`,\n};\n",
+        // Java: `+` at the start of the next line.
+        "String awsAccessKey = \"AKIA3GBWZM5\"\n    + \"FB4AXZKZE\";\nString awsSecretKey = \"Ka4RSRyaSUtpg+wZ+gTB\"\n    + \"sVdRS8WUxsUfQ2Gf7qHO\";\n",
+        // Kotlin: `+` at the end of the line.
+        "val awsAccessKeyId = \"AKIA3GBWZM5\" +\n    \"FB4AXZKZE\"\nval awsSecretAccessKey = \"Ka4RSRyaSUtpg+wZ+gTB\" +\n    \"sVdRS8WUxsUfQ2Gf7qHO\"\n",
+        // C#.
+        "var awsAccessKeyId = \"AKIA3GBWZM5\" + \"FB4AXZKZE\";\nvar awsSecretAccessKey = \"Ka4RSRyaSUtpg+wZ+gTB\" + \"sVdRS8WUxsUfQ2Gf7qHO\";\n",
+        // Go.
+        "awsAccessKeyID := \"AKIA3GBWZM5\" +\n\t\"FB4AXZKZE\"\nawsSecretAccessKey := \"Ka4RSRyaSUtpg+wZ+gTB\" +\n\t\"sVdRS8WUxsUfQ2Gf7qHO\"\n",
+        // Ruby: `\\` line continuation and `+`.
+        "aws_access_key_id = 'AKIA3GBWZM5' \\\n  'FB4AXZKZE'\naws_secret_access_key = 'Ka4RSRyaSUtpg+wZ+gTB' +\n  'sVdRS8WUxsUfQ2Gf7qHO'\n",
+        // PHP: `.`.
+        "$aws_access_key_id = 'AKIA3GBWZM5' . 'FB4AXZKZE';\n$aws_secret_access_key = 'Ka4RSRyaSUtpg+wZ+gTB' . 'sVdRS8WUxsUfQ2Gf7qHO';\n",
+        // Lua: `..`.
+        "local aws_access_key_id = \"AKIA3GBWZM5\" .. \"FB4AXZKZE\"\nlocal aws_secret_access_key = \"Ka4RSRyaSUtpg+wZ+gTB\" .. \"sVdRS8WUxsUfQ2Gf7qHO\"\n",
+        // SQL: `||`.
+        "insert into settings values ('aws_access_key_id', 'AKIA3GBWZM5' || 'FB4AXZKZE');\ninsert into settings values ('aws_secret_access_key', 'Ka4RSRyaSUtpg+wZ+gTB' || 'sVdRS8WUxsUfQ2Gf7qHO');\n",
+    ];
+    for text in cases {
+        let findings = scanner.scan(text.as_bytes());
+        assert_eq!(findings, scanner.scan_exhaustive(text.as_bytes()), "{text}");
+        assert_eq!(findings.len(), 1, "{text}: {findings:?}");
+        let finding = &findings[0];
+        assert_eq!(finding.kind, Kind::Credential, "{text}");
+        assert_eq!(finding.key_id(), Some(id), "{text}");
+        assert_eq!(finding.secret().expose(), secret, "{text}");
+        // The finding points at the first piece of the key id.
+        let first = text.find("AKIA").unwrap();
+        let line = text[..first].matches('\n').count() + 1;
+        assert_eq!((finding.line, finding.encoding), (line, "joined"), "{text}");
+        assert_eq!(finding.span.start, first, "{text}");
+    }
+}
+
+#[test]
+fn a_split_secret_alone_needs_an_aws_keyword() {
+    let scanner = Scanner::default();
+    // With an AWS keyword: a secret on its own, at its first piece.
+    for text in [
+        "aws_secret_access_key = \"t6EBKma9VnoSVvv676Y2A3\" + \"UKtX/okBZrduKUAFuc\"\n",
+        "# config\nsettings = {\"AWS_SECRET_ACCESS_KEY\": 't6EBKma9VnoSVvv676Y2A3'\n    'UKtX/okBZrduKUAFuc'}\n",
+    ] {
+        let findings = scanner.scan(text.as_bytes());
+        assert_eq!(findings, scanner.scan_exhaustive(text.as_bytes()), "{text}");
+        let found: Vec<_> = findings.iter().map(|f| (f.kind, f.encoding)).collect();
+        assert_eq!(found, [(Kind::SecretAccessKey, "joined")], "{text}");
+        assert_eq!(
+            findings[0].secret().expose(),
+            "t6EBKma9VnoSVvv676Y2A3UKtX/okBZrduKUAFuc"
+        );
+        assert_eq!(findings[0].span.start, text.find("t6EB").unwrap(), "{text}");
+    }
+    // Without one (another service's secret, a password), or with a whole secret in the
+    // first literal and something else joined to it, nothing joined is reported.
+    for text in [
+        "client_secret = \"t6EBKma9VnoSVvv676Y2A3\" + \"UKtX/okBZrduKUAFuc\"\n",
+        "password = \"t6EBKma9VnoSVvv676Y2A3\" + \"UKtX/okBZrduKUAFuc\"\n",
+        "aws_secret_access_key = \"t6EBKma9VnoSVvv676Y2A3UKtX/okBZrduKUAFuc\" + \"\\n\"\n",
+    ] {
+        let findings = scanner.scan(text.as_bytes());
+        assert_eq!(findings, scanner.scan_exhaustive(text.as_bytes()), "{text}");
+        assert!(
+            findings.iter().all(|f| f.encoding != "joined"),
+            "{text}: {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn shell_variables_expanded_side_by_side_are_joined() {
+    let scanner = Scanner::default();
+    let script = "#!/bin/sh\n\
+        A=AKIABFGRTP7U\n\
+        B='IM5QJZ6C'\n\
+        C=\"t6EBKma9VnoSVvv676Y2A3\"\n\
+        D=UKtX/okBZrduKUAFuc\n\
+        export AWS_ACCESS_KEY_ID=\"$A\"\"$B\"\n\
+        export AWS_SECRET_ACCESS_KEY=\"${C}${D}\"\n\
+        aws s3 ls\n";
+    let findings = scanner.scan(script.as_bytes());
+    assert_eq!(findings, scanner.scan_exhaustive(script.as_bytes()));
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = &findings[0];
+    assert_eq!(finding.kind, Kind::Credential);
+    assert_eq!(finding.key_id(), Some("AKIABFGRTP7UIM5QJZ6C"));
+    assert_eq!(
+        finding.secret().expose(),
+        "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"
+    );
+    // At the first piece: the first variable's assignment.
+    assert_eq!((finding.line, finding.encoding), (2, "joined"));
+
+    // Variables that are not assigned literals in the file are not resolved.
+    for script in [
+        "A=AKIABFGRTP7U\nexport AWS_ACCESS_KEY_ID=\"$A$SUFFIX\"\n",
+        "A=AKIABFGRTP7U\nB=$(vault read -field=b kv/aws)\nexport AWS_ACCESS_KEY_ID=\"$A$B\"\n",
+        "export AWS_SECRET_ACCESS_KEY=\"${C}${D}\"\n",
+    ] {
+        let findings = scanner.scan(script.as_bytes());
+        assert_eq!(
+            findings,
+            scanner.scan_exhaustive(script.as_bytes()),
+            "{script}"
+        );
+        assert!(findings.is_empty(), "{script}: {findings:?}");
+    }
+}
+
+/// Many join starts cost a bounded amount: a file of thousands of pieces that start like
+/// key ids, and of thousands of shell expansions next to secret keywords, scans in
+/// linear time and finds what it holds.
+#[test]
+fn many_join_starts_stay_cheap() {
+    let scanner = Scanner::default();
+    let mut text = String::new();
+    for _ in 0..4000 {
+        text.push_str("k = \"AKIA\" + \"QW\"\nA=AKIAQW\necho \"$A$A\"\nAWS_SECRET=\"$X$Y\"\n");
+    }
+    text.push_str("aws_secret_access_key = \"t6EBKma9VnoSVvv676Y2A3\" + \"UKtX/okBZrduKUAFuc\"\n");
+    let started = std::time::Instant::now();
+    let findings = scanner.scan(text.as_bytes());
+    let elapsed = started.elapsed();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].encoding, "joined");
+    assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
 }
