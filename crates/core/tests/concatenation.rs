@@ -14,9 +14,18 @@ fn split_key_ids_are_joined() {
     // The joined key id pairs with the secret two lines down, as an unsplit one would.
     let java = [(Kind::Credential, 7, "joined")];
     let python = [(Kind::AccessKeyId, 4, "joined")];
+    // Key id and secret each split with PHP's `.`: one credential.
+    let php = [(Kind::Credential, 7, "joined")];
+    // A secret alone, split across lines after its AWS keyword.
+    let kotlin = [(Kind::SecretAccessKey, 7, "joined")];
+    // Shell variables expanded side by side, at the first variable's assignment.
+    let shell = [(Kind::Credential, 5, "joined")];
     for (file, want) in [
         ("ReportUploader.java", &java[..]),
         ("split_id.py", &python[..]),
+        ("settings.php", &php[..]),
+        ("Uploader.kt", &kotlin[..]),
+        ("deploy.sh", &shell[..]),
     ] {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let findings = scanner.scan(&bytes);
