@@ -1,8 +1,9 @@
 //! Which found files belong to installed third-party packages: Python distributions
 //! (site-packages and dist-packages, by their `RECORD`), dpkg packages (by
-//! `/var/lib/dpkg/info/*.list`), rpm packages (by the rpm database, [`crate::rpm`]),
-//! `node_modules`, the cargo registry and git checkouts, the
-//! Go module cache, Ruby gems, the Maven and Gradle caches, and the pip and npm caches.
+//! `/var/lib/dpkg/info/*.list`), rpm packages (by the rpm database's `rpmdb.sqlite`,
+//! read without the `rpm` program), `node_modules`, the cargo registry and git
+//! checkouts, the Go module cache, Ruby gems, the Maven and Gradle caches, and the pip
+//! and npm caches.
 //!
 //! A key in such a file was written by whoever published the package (a documentation
 //! example, a test fixture), not by the audited organisation: the audit lists it apart and
