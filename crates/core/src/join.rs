@@ -123,6 +123,18 @@ pub(crate) enum Start {
     Expansion(usize),
 }
 
+/// A one-byte test before [`start_at`]: a key id's piece starts after a quote or an
+/// `=`; a secret's keyword may be followed by one; other kinds are never joined.
+pub(crate) fn may_start(kind: Kind, text: &[u8], pos: usize) -> bool {
+    match kind {
+        Kind::AccessKeyId => pos
+            .checked_sub(1)
+            .is_some_and(|i| is_quote(text[i]) || text[i] == b'='),
+        Kind::SecretAccessKey => true,
+        _ => false,
+    }
+}
+
 /// Where a value of rule kind `kind`, whose anchor (`anchor_len` bytes long) starts at
 /// `pos` and whose rule did not match there, may be split into pieces: a key id anchor
 /// starting a literal or a shell assignment's value; a secret keyword whose value is a

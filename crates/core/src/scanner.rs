@@ -488,7 +488,8 @@ impl Scanner {
                 raws.push(raw);
                 return None;
             }
-            if !matches!(rule.kind, Kind::AccessKeyId | Kind::SecretAccessKey) {
+            // Cheapest test first: could a piece start here at all?
+            if !join::may_start(rule.kind, text, pos) {
                 return None;
             }
             // Only at an anchor, as the prefilter offers it: the reference finds the same.
