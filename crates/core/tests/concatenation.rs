@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use keyhound_core::{Kind, Scanner};
+use proptest::prelude::*;
 
 #[test]
 fn split_key_ids_are_joined() {
@@ -206,4 +207,54 @@ fn many_join_starts_stay_cheap() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].encoding, "joined");
     assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
+}
+
+/// Splits `value` at the sorted, distinct `cuts` into quoted pieces joined by `operator`.
+fn split(value: &str, cuts: &[usize], quote: char, operator: &str) -> String {
+    let mut bounds: Vec<usize> = cuts
+        .iter()
+        .map(|c| c % value.len())
+        .filter(|&c| c > 0)
+        .collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    for to in bounds.into_iter().chain([value.len()]) {
+        pieces.push(format!("{quote}{}{quote}", &value[from..to]));
+        from = to;
+    }
+    pieces.join(operator)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A key id and a secret cut anywhere into up to four pieces each, joined by any of
+    /// the operators (across lines too), are one joined credential at the id's first
+    /// piece, as the exhaustive reference finds.
+    #[test]
+    fn ids_and_secrets_cut_anywhere_are_joined(
+        id_cuts in prop::collection::vec(4usize..20, 1..4),
+        secret_cuts in prop::collection::vec(1usize..40, 1..4),
+        quote in prop::sample::select(vec!['"', '\'', '`']),
+        operator in prop::sample::select(vec![" + ", "+", " . ", " .. ", " || ", " ", "", "\n    + ", " +\n  ", " \\\n  "]),
+    ) {
+        let id = "AKIA4TXPIDNDPTTIJDXA";
+        let secret = "t7uWJBp6pNjnv+rMUWS6ix4bz5/HxsPSdanovXvE";
+        let text = format!(
+            "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+            split(id, &id_cuts, quote, operator),
+            split(secret, &secret_cuts, quote, operator),
+        );
+        let scanner = Scanner::default();
+        let findings = scanner.scan(text.as_bytes());
+        prop_assert_eq!(&findings, &scanner.scan_exhaustive(text.as_bytes()));
+        prop_assert_eq!(findings.len(), 1, "{}: {:?}", text, findings);
+        prop_assert_eq!(findings[0].kind, Kind::Credential);
+        prop_assert_eq!(findings[0].key_id(), Some(id));
+        prop_assert_eq!(findings[0].secret().expose(), secret);
+        prop_assert_eq!(findings[0].encoding, "joined");
+        prop_assert_eq!(findings[0].span.start, text.find("AKIA").unwrap());
+    }
 }
