@@ -1215,19 +1215,18 @@ fn a_file_a_package_does_not_list_is_the_organisations() {
     assert_eq!(json["third_party"]["keys"], 4);
 }
 
-/// An rpm-based host: the rpm database (SQLite, made by SQLite itself in
-/// crates/audit/testdata) owns a unit's environment file, which holds a vendor's key,
-/// and a `%config` file the administrator edited, which holds the organisation's.
-fn rpm_host(root: &Path, db_dir: &str) -> (String, String) {
+/// An rpm-based host: the rpm database `db` (`rpmdb.sqlite` made by SQLite itself, or
+/// `Packages` made by Berkeley DB's db_load, in crates/audit/testdata) in `db_dir` owns a
+/// unit's environment file, which holds a vendor's key, and a `%config` file the
+/// administrator edited, which holds the organisation's.
+fn rpm_host(root: &Path, db_dir: &str, db: &str) -> (String, String) {
     clean_host(root);
     let vendor = key_id_for_account("AKIA", 210_987_654_321, 21);
     let own = key_id_for_account("AKIA", 123_456_789_012, 22);
-    let db = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/audit/testdata/rpmdb.sqlite"),
-    )
-    .unwrap();
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/audit/testdata");
+    let bytes = std::fs::read(testdata.join(db)).unwrap();
     std::fs::create_dir_all(root.join(db_dir)).unwrap();
-    std::fs::write(root.join(db_dir).join("rpmdb.sqlite"), db).unwrap();
+    std::fs::write(root.join(db_dir).join(db), bytes).unwrap();
     write(
         root,
         "usr/lib/systemd/system/vendor-cli.service",
@@ -1249,10 +1248,16 @@ fn rpm_host(root: &Path, db_dir: &str) -> (String, String) {
 
 #[test]
 fn files_of_rpm_packages_are_third_party_and_their_config_files_are_not() {
-    for db_dir in ["var/lib/rpm", "usr/lib/sysimage/rpm"] {
+    // rpm 4.16 and later (SQLite), in both places; older rpm (Berkeley DB: Amazon Linux
+    // 2, RHEL 7 and 8).
+    for (db_dir, db) in [
+        ("var/lib/rpm", "rpmdb.sqlite"),
+        ("usr/lib/sysimage/rpm", "rpmdb.sqlite"),
+        ("var/lib/rpm", "Packages"),
+    ] {
         let dir = temp_dir();
         let root = dir.path();
-        let (vendor, own) = rpm_host(root, db_dir);
+        let (vendor, own) = rpm_host(root, db_dir, db);
         let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
         assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
         assert_eq!(
@@ -1275,7 +1280,7 @@ fn files_of_rpm_packages_are_third_party_and_their_config_files_are_not() {
         assert_eq!(package["manager"], "rpm");
         assert_eq!(package["name"], "vendor-cli");
         assert_eq!(package["version"], "2:3.2.1-4.el9");
-        assert_eq!(package["location"], format!("/{db_dir}/rpmdb.sqlite"));
+        assert_eq!(package["location"], format!("/{db_dir}/{db}"));
         assert!(json["notes"]
             .as_array()
             .unwrap()
@@ -1288,10 +1293,10 @@ fn files_of_rpm_packages_are_third_party_and_their_config_files_are_not() {
 fn an_rpm_database_keyhound_cannot_read_is_said_and_its_files_fail() {
     let dir = temp_dir();
     let root = dir.path();
-    let (vendor, _own) = rpm_host(root, "var/lib/rpm");
-    // An older host: Berkeley DB, not SQLite.
+    let (vendor, _own) = rpm_host(root, "var/lib/rpm", "rpmdb.sqlite");
+    // A SUSE host: ndb, not SQLite.
     std::fs::remove_file(root.join("var/lib/rpm/rpmdb.sqlite")).unwrap();
-    write(root, "var/lib/rpm/Packages", "\0\0\0\0\x61\x15\x06\0");
+    write(root, "var/lib/rpm/Packages.db", "RpmP\0\0\0\0");
     let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(json["summary"], "FAIL: 2 long-lived AWS keys found");
@@ -1308,9 +1313,9 @@ fn an_rpm_database_keyhound_cannot_read_is_said_and_its_files_fail() {
         .collect();
     assert!(
         notes.contains(
-            &"the rpm database /var/lib/rpm/Packages is in the Berkeley DB format, which \
-              keyhound does not read: files of rpm packages could not be told apart, and \
-              keys in them count as the organisation's"
+            &"the rpm database /var/lib/rpm/Packages.db is in the ndb format, which keyhound \
+              does not read: files of rpm packages could not be told apart, and keys in them \
+              count as the organisation's"
         ),
         "{notes:#?}"
     );
@@ -1324,7 +1329,7 @@ fn an_rpm_database_keyhound_cannot_read_is_said_and_its_files_fail() {
     assert!(
         human
             .stdout
-            .contains("Berkeley DB format, which keyhound does not"),
+            .contains("is in the ndb format, which keyhound does not read"),
         "{}",
         human.stdout
     );

@@ -48,6 +48,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod bdb;
 mod engine;
 pub mod http;
 pub mod imds;

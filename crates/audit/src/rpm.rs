@@ -1,9 +1,11 @@
 //! Which files rpm packages own, read from the rpm database inside the audited root
-//! without the `rpm` program: the SQLite database of rpm 4.16 and later
-//! (`rpmdb.sqlite`, in `/usr/lib/sysimage/rpm` or `/var/lib/rpm`), whose `Packages`
-//! table holds one rpm header a row. The older Berkeley DB (`Packages`) and ndb
-//! (`Packages.db`) databases are not read: the audit says so in a note, so that a key in
-//! an rpm package's file is never silently taken for the organisation's.
+//! without the `rpm` program (in `/usr/lib/sysimage/rpm` or `/var/lib/rpm`): the SQLite
+//! database of rpm 4.16 and later (`rpmdb.sqlite`, whose `Packages` table holds one rpm
+//! header a row), or the Berkeley DB hash database of older rpm (`Packages`, one header a
+//! value: RHEL and CentOS 7 and 8, Amazon Linux 2). The ndb database (`Packages.db`,
+//! SUSE) is not read: the audit says so in a note, as it does for a database it cannot
+//! read, so that a key in an rpm package's file is never silently taken for the
+//! organisation's.
 //!
 //! An rpm header (as stored in the database) is: the number of index entries and the
 //! length of the data (big-endian 32-bit), the index entries (16 bytes each: tag, type,
@@ -14,6 +16,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+use crate::bdb;
 use crate::rootfs::{Resolved, Root};
 use crate::sqlite::{columns, Db, Value};
 
@@ -198,97 +201,132 @@ pub(crate) struct Owners {
 /// are configuration the administrator edits, and a key there is the organisation's.
 pub(crate) fn owners(root: &Root, wanted: &HashMap<String, usize>) -> Owners {
     let mut result = Owners::default();
-    for dir in DB_DIRS {
-        let sqlite = Path::new(dir).join("rpmdb.sqlite");
-        if let Ok(Resolved::Found { real, inside, .. }) = root.resolve(&sqlite) {
-            read_sqlite(&real, &inside, wanted, &mut result);
-            return result;
-        }
-    }
-    for dir in DB_DIRS {
-        for (file, format) in [("Packages", "Berkeley DB"), ("Packages.db", "ndb")] {
+    // rpm uses the SQLite database where there is one (a converted host may keep the old
+    // Packages beside it).
+    for (file, format) in [
+        ("rpmdb.sqlite", Format::Sqlite),
+        ("Packages", Format::BerkeleyDb),
+        ("Packages.db", Format::Ndb),
+    ] {
+        for dir in DB_DIRS {
             let path = Path::new(dir).join(file);
-            if let Ok(Resolved::Found { inside, .. }) = root.resolve(&path) {
-                result.notes.push(format!(
-                    "the rpm database {} is in the {format} format, which keyhound does not \
-                     read: files of rpm packages could not be told apart, and keys in them \
-                     count as the organisation's",
+            let Ok(Resolved::Found { real, inside, .. }) = root.resolve(&path) else {
+                continue;
+            };
+            let mut reader = Reader {
+                wanted,
+                result: &mut result,
+                bad_headers: 0,
+            };
+            let read = match format {
+                Format::Sqlite => reader.sqlite(&real, &inside),
+                Format::BerkeleyDb => reader.berkeley_db(&real),
+                Format::Ndb => Err("is in the ndb format, which keyhound does not read".into()),
+            };
+            let bad_headers = reader.bad_headers;
+            match read {
+                Err(why) => result.notes.push(format!(
+                    "the rpm database {} {why}: files of rpm packages could not be told \
+                     apart, and keys in them count as the organisation's",
                     inside.display()
-                ));
-                return result;
+                )),
+                Ok(()) => {
+                    if bad_headers > 0 {
+                        result.notes.push(format!(
+                            "the rpm database {} holds {bad_headers} package header{} \
+                             keyhound could not read: their files count as the organisation's",
+                            inside.display(),
+                            if bad_headers == 1 { "" } else { "s" }
+                        ));
+                    }
+                    result.database = Some(inside);
+                }
             }
+            return result;
         }
     }
     result
 }
 
-fn read_sqlite(real: &Path, inside: &Path, wanted: &HashMap<String, usize>, result: &mut Owners) {
-    let unreadable = |why: &str| {
-        format!(
-            "the rpm database {} {why}: files of rpm packages could not be told apart, and \
-             keys in them count as the organisation's",
-            inside.display()
-        )
-    };
-    let mut db = match Db::open(real, MAX_RPMDB) {
-        Ok(db) => db,
-        Err(why) => return result.notes.push(unreadable(&why)),
-    };
-    let root_page = match db.table_root("Packages") {
-        Ok(Some(page)) => page,
-        Ok(None) => return result.notes.push(unreadable("has no Packages table")),
-        Err(why) => return result.notes.push(unreadable(&why)),
-    };
-    if Db::has_wal(real) {
-        result.notes.push(format!(
-            "the rpm database {} has changes in its write-ahead log that keyhound does not \
-             read: packages installed or removed since its last checkpoint are not known",
-            inside.display()
-        ));
-    }
-    let mut bad_headers = 0usize;
-    let walked = db.rows(root_page, |_, record| {
-        let values = columns(record)?;
-        let Some(Value::Blob(blob)) = values.get(1) else {
-            bad_headers += 1;
-            return Ok(ControlFlow::Continue(()));
-        };
+/// The formats of rpm's database.
+#[derive(Clone, Copy)]
+enum Format {
+    Sqlite,
+    BerkeleyDb,
+    Ndb,
+}
+
+/// Reads headers from a database, keeping the owners of the files asked about.
+struct Reader<'a> {
+    wanted: &'a HashMap<String, usize>,
+    result: &'a mut Owners,
+    /// Values that should have been headers and were not.
+    bad_headers: usize,
+}
+
+impl Reader<'_> {
+    /// Notes the package of each file asked about that `blob`'s header owns (and is not
+    /// `%config`).
+    fn header(&mut self, blob: &[u8]) {
         let Some(header) = Header::parse(blob) else {
-            bad_headers += 1;
-            return Ok(ControlFlow::Continue(()));
+            self.bad_headers += 1;
+            return;
         };
         let mut hits = Vec::new();
         header.files(|path, config| {
-            if let Some(&at) = std::str::from_utf8(path).ok().and_then(|p| wanted.get(p)) {
-                if !config {
-                    hits.push(at);
-                }
+            let asked = std::str::from_utf8(path)
+                .ok()
+                .and_then(|p| self.wanted.get(p));
+            if let (Some(&at), false) = (asked, config) {
+                hits.push(at);
             }
             ControlFlow::Continue(())
         });
-        if !hits.is_empty() {
-            if let Some((name, version)) = header.name_version() {
-                for at in hits {
-                    result
-                        .owned
-                        .entry(at)
-                        .or_insert_with(|| (name.clone(), version.clone()));
-                }
+        if hits.is_empty() {
+            return;
+        }
+        if let Some((name, version)) = header.name_version() {
+            for at in hits {
+                self.result
+                    .owned
+                    .entry(at)
+                    .or_insert_with(|| (name.clone(), version.clone()));
             }
         }
-        Ok(ControlFlow::Continue(()))
-    });
-    if let Err(why) = walked {
-        result.notes.push(unreadable(&why));
-    } else if bad_headers > 0 {
-        result.notes.push(format!(
-            "the rpm database {} holds {bad_headers} package header{} keyhound could not \
-             read: their files count as the organisation's",
-            inside.display(),
-            if bad_headers == 1 { "" } else { "s" }
-        ));
     }
-    result.database = Some(inside.to_path_buf());
+
+    /// Every value of the Berkeley DB hash database is a header, but rpm's next-number
+    /// record (key 0, four bytes).
+    fn berkeley_db(&mut self, real: &Path) -> Result<(), String> {
+        bdb::values(real, MAX_RPMDB, |value| {
+            if value.len() > 8 {
+                self.header(value);
+            }
+            ControlFlow::Continue(())
+        })
+    }
+
+    fn sqlite(&mut self, real: &Path, inside: &Path) -> Result<(), String> {
+        let mut db = Db::open(real, MAX_RPMDB)?;
+        let root_page = db
+            .table_root("Packages")?
+            .ok_or_else(|| "has no Packages table".to_string())?;
+        if Db::has_wal(real) {
+            self.result.notes.push(format!(
+                "the rpm database {} has changes in its write-ahead log that keyhound does \
+                 not read: packages installed or removed since its last checkpoint are not \
+                 known",
+                inside.display()
+            ));
+        }
+        db.rows(root_page, |_, record| {
+            match columns(record)?.get(1) {
+                Some(Value::Blob(blob)) => self.header(blob),
+                _ => self.bad_headers += 1,
+            }
+            Ok(ControlFlow::Continue(()))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -401,7 +439,17 @@ mod tests {
     /// The database made by SQLite itself (testdata/make_rpmdb.py): 42 packages, one
     /// with 203 files over an overflow chain, in a table with interior pages.
     fn fixture() -> Vec<u8> {
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rpmdb.sqlite")).unwrap()
+        testdata("rpmdb.sqlite")
+    }
+
+    /// The same packages in a Berkeley DB hash database made by db_load.
+    fn berkeley_fixture() -> Vec<u8> {
+        testdata("Packages")
+    }
+
+    fn testdata(name: &str) -> Vec<u8> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        std::fs::read(dir.join(name)).unwrap()
     }
 
     fn host_with(file: &str, bytes: &[u8]) -> (tempfile::TempDir, Root) {
@@ -462,12 +510,14 @@ mod tests {
     }
 
     #[test]
-    fn owners_come_from_the_sqlite_database_and_config_files_are_left_out() {
-        for place in [
-            "/var/lib/rpm/rpmdb.sqlite",
-            "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+    fn owners_come_from_either_database_and_config_files_are_left_out() {
+        for (place, bytes) in [
+            ("/var/lib/rpm/rpmdb.sqlite", fixture()),
+            ("/usr/lib/sysimage/rpm/rpmdb.sqlite", fixture()),
+            ("/var/lib/rpm/Packages", berkeley_fixture()),
+            ("/usr/lib/sysimage/rpm/Packages", berkeley_fixture()),
         ] {
-            let (_dir, root) = host_with(place, &fixture());
+            let (_dir, root) = host_with(place, &bytes);
             let asked = [
                 "/usr/share/vendor-cli/defaults.env",
                 "/etc/vendor-cli/vendor-cli.conf",
@@ -476,7 +526,7 @@ mod tests {
                 "/opt/app/config.yml",
             ];
             let found = owners(&root, &wanted(&asked));
-            assert!(found.notes.is_empty(), "{:?}", found.notes);
+            assert!(found.notes.is_empty(), "{place}: {:?}", found.notes);
             assert_eq!(found.database.as_deref(), Some(Path::new(place)));
             let vendor = ("vendor-cli".to_string(), Some("2:3.2.1-4.el9".to_string()));
             let filler = ("filler-39".to_string(), Some("1.0-39.fc40".to_string()));
@@ -489,31 +539,60 @@ mod tests {
     }
 
     #[test]
+    fn the_sqlite_database_is_read_first() {
+        let (dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &fixture());
+        std::fs::write(dir.path().join("var/lib/rpm/Packages"), b"left over").unwrap();
+        let found = owners(&root, &wanted(&["/usr/bin/filler-00"]));
+        assert_eq!(found.owned.len(), 1);
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
+        assert_eq!(
+            found.database.as_deref(),
+            Some(Path::new("/var/lib/rpm/rpmdb.sqlite"))
+        );
+    }
+
+    #[test]
     fn a_database_keyhound_cannot_read_is_a_note() {
         let asked = wanted(&["/usr/bin/aws"]);
-        // Berkeley DB and ndb: named, never read.
-        for (place, format) in [
-            ("/var/lib/rpm/Packages", "Berkeley DB"),
-            ("/usr/lib/sysimage/rpm/Packages.db", "ndb"),
+        // ndb: named, never read.
+        let (_dir, root) = host_with("/usr/lib/sysimage/rpm/Packages.db", b"RpmP\0\0\0\0");
+        let found = owners(&root, &asked);
+        assert!(found.owned.is_empty() && found.database.is_none());
+        assert_eq!(
+            found.notes,
+            [
+                "the rpm database /usr/lib/sysimage/rpm/Packages.db is in the ndb format, which \
+              keyhound does not read: files of rpm packages could not be told apart, and keys \
+              in them count as the organisation's"
+            ]
+        );
+        // Not SQLite or not Berkeley DB, or cut short.
+        let (sqlite, berkeley) = (fixture(), berkeley_fixture());
+        let not_a_database = [b'x'; 600];
+        for (place, bytes) in [
+            ("/var/lib/rpm/rpmdb.sqlite", &b"not a database"[..]),
+            ("/var/lib/rpm/rpmdb.sqlite", &sqlite[..1000]),
+            ("/var/lib/rpm/rpmdb.sqlite", &sqlite[..5000]),
+            ("/var/lib/rpm/Packages", &not_a_database[..]),
+            ("/var/lib/rpm/Packages", &berkeley[..100]),
+            ("/var/lib/rpm/Packages", &berkeley[..5000]),
         ] {
-            let (_dir, root) = host_with(place, b"\0\0\0\0\x61\x15\x06\0");
+            let (_dir, root) = host_with(place, bytes);
             let found = owners(&root, &asked);
-            assert!(found.owned.is_empty());
-            assert_eq!(found.notes.len(), 1);
-            assert!(found.notes[0].contains(place), "{}", found.notes[0]);
-            assert!(found.notes[0].contains(format), "{}", found.notes[0]);
-            assert!(found.notes[0].contains("count as the organisation's"));
-        }
-        // Not SQLite, or cut short.
-        let fixture = fixture();
-        for bytes in [&b"not a database"[..], &fixture[..1000], &fixture[..5000]] {
-            let (_dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", bytes);
-            let found = owners(&root, &asked);
-            assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
-            assert!(found.notes[0].starts_with("the rpm database /var/lib/rpm/rpmdb.sqlite "));
+            assert_eq!(found.notes.len(), 1, "{place}: {:?}", found.notes);
+            let note = &found.notes[0];
+            assert!(
+                note.starts_with(&format!("the rpm database {place} ")),
+                "{note}"
+            );
+            assert!(
+                note.ends_with("keys in them count as the organisation's"),
+                "{note}"
+            );
+            assert!(found.database.is_none());
         }
         // A write-ahead log beside the database: read what the file holds, and say so.
-        let (dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &fixture);
+        let (dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &sqlite);
         std::fs::write(dir.path().join("var/lib/rpm/rpmdb.sqlite-wal"), [1u8; 64]).unwrap();
         let found = owners(&root, &wanted(&["/usr/bin/filler-00"]));
         assert_eq!(found.owned.len(), 1);
@@ -526,6 +605,44 @@ mod tests {
         let (_dir, root) = host_with("/etc/os-release", b"ID=debian\n");
         let found = owners(&root, &asked);
         assert!(found.owned.is_empty() && found.notes.is_empty() && found.database.is_none());
+    }
+
+    #[test]
+    fn a_corrupt_berkeley_database_never_panics() {
+        let fixture = berkeley_fixture();
+        let (dir, root) = host_with("/var/lib/rpm/Packages", &fixture);
+        let path = dir.path().join("var/lib/rpm/Packages");
+        let asked = wanted(&["/usr/share/vendor-cli/defaults.env"]);
+        // Every third byte of the metadata and first hash page, every 29th elsewhere.
+        let bytes = (0..1024)
+            .step_by(3)
+            .chain((1024..fixture.len()).step_by(29));
+        for at in bytes {
+            for value in [0x00, 0xff] {
+                let mut bad = fixture.clone();
+                bad[at] = value;
+                std::fs::write(&path, &bad).unwrap();
+                let _ = owners(&root, &asked);
+            }
+        }
+        // An overflow chain that loops back on itself: reported.
+        let page_size = 512;
+        let overflow = (1..fixture.len() / page_size)
+            .find(|&p| {
+                let page = &fixture[p * page_size..(p + 1) * page_size];
+                page[25] == 7 && page[16..20] != [0; 4]
+            })
+            .expect("an overflow page with a next page");
+        let mut looped = fixture.clone();
+        let at = overflow * page_size + 16;
+        looped[at..at + 4].copy_from_slice(&(overflow as u32).to_le_bytes());
+        std::fs::write(&path, &looped).unwrap();
+        let found = owners(&root, &asked);
+        assert!(
+            found.notes.iter().any(|n| n.contains("reached twice")),
+            "{:?}",
+            found.notes
+        );
     }
 
     #[test]

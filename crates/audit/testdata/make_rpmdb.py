@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
-"""Writes rpmdb.sqlite beside this script: a small rpm database made by SQLite itself,
-laid out as rpm >= 4.16 lays out /var/lib/rpm/rpmdb.sqlite (a `Packages` table of
-`hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB` rows, one rpm header each, and index
-tables beside it), for the tests of keyhound-audit's rpm reader.
+"""Writes rpmdb.sqlite and Packages beside this script: the same small rpm database in
+the two formats keyhound-audit's rpm reader reads, each made by the database library
+itself, for its tests.
+
+rpmdb.sqlite is laid out as rpm >= 4.16 lays out /var/lib/rpm/rpmdb.sqlite (a `Packages`
+table of `hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB` rows, one rpm header each,
+and index tables beside it). Packages is the Berkeley DB hash database of older rpm
+(RHEL and CentOS 7 and 8, Amazon Linux 2): key the header number (32-bit, the machine's
+byte order, little-endian here), value the header; key 0 holds rpm's next header
+number. It is made by Berkeley DB's own db_load (Debian: apt-get install db5.3-util).
 
     python3 crates/audit/testdata/make_rpmdb.py
 
-The page size is the smallest SQLite allows (512), so the big package's header runs
-over a chain of overflow pages and the Packages table needs interior pages: the reader's
-every path is taken. The headers hold the tags the reader uses: NAME (1000), VERSION
+The page size is the smallest each library allows (512), so the big package's header runs
+over a chain of overflow pages, the SQLite Packages table needs interior pages and the
+hash database many buckets: the readers' every path is taken. The headers hold the tags the reader uses: NAME (1000), VERSION
 (1001), RELEASE (1002), EPOCH (1003), FILEFLAGS (1037, bit 0 = %config), DIRINDEXES
 (1116), BASENAMES (1117), DIRNAMES (1118), in rpm's header layout: index count and data
 length (big-endian 32-bit), 16-byte index entries (tag, type, offset, count), data.
 """
 
 import os
+import shutil
 import sqlite3
 import struct
+import subprocess
 
 INT32, STRING, STRING_ARRAY = 4, 6, 8
 
@@ -58,8 +66,26 @@ def package(name, version, release, files, config=(), epoch=None):
     return header(tags)
 
 
+def berkeley_db(path, rows):
+    """Packages, by db_load from the dump format: `format=bytevalue`, key and value lines
+    in hex."""
+    load = shutil.which("db5.3_load") or shutil.which("db_load")
+    if load is None:
+        raise SystemExit("db_load not found (Debian: apt-get install db5.3-util)")
+    lines = ["VERSION=3", "format=bytevalue", "type=hash", "db_pagesize=512", "HEADER=END"]
+    lines += [" " + struct.pack("<I", 0).hex(), " " + struct.pack("<I", len(rows) + 1).hex()]
+    for hnum, blob in enumerate(rows, 1):
+        lines += [" " + struct.pack("<I", hnum).hex(), " " + blob.hex()]
+    lines.append("DATA=END")
+    if os.path.exists(path):
+        os.remove(path)
+    subprocess.run([load, path], input="\n".join(lines) + "\n", text=True, check=True)
+    print(path, os.path.getsize(path), "bytes")
+
+
 def main():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rpmdb.sqlite")
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "rpmdb.sqlite")
     if os.path.exists(path):
         os.remove(path)
     db = sqlite3.connect(path)
@@ -89,6 +115,7 @@ def main():
     db.execute("PRAGMA journal_mode = DELETE")
     db.close()
     print(path, os.path.getsize(path), "bytes")
+    berkeley_db(os.path.join(here, "Packages"), rows)
 
 
 if __name__ == "__main__":
