@@ -219,7 +219,7 @@ pub(crate) fn owners(root: &Root, wanted: &HashMap<String, usize>) -> Owners {
                 bad_headers: 0,
             };
             let read = match format {
-                Format::Sqlite => reader.sqlite(&real, &inside),
+                Format::Sqlite => reader.sqlite(&real),
                 Format::BerkeleyDb => reader.berkeley_db(&real),
                 Format::Ndb => Err("is in the ndb format, which keyhound does not read".into()),
             };
@@ -306,19 +306,11 @@ impl Reader<'_> {
         })
     }
 
-    fn sqlite(&mut self, real: &Path, inside: &Path) -> Result<(), String> {
+    fn sqlite(&mut self, real: &Path) -> Result<(), String> {
         let mut db = Db::open(real, MAX_RPMDB)?;
         let root_page = db
             .table_root("Packages")?
             .ok_or_else(|| "has no Packages table".to_string())?;
-        if Db::has_wal(real) {
-            self.result.notes.push(format!(
-                "the rpm database {} has changes in its write-ahead log that keyhound does \
-                 not read: packages installed or removed since its last checkpoint are not \
-                 known",
-                inside.display()
-            ));
-        }
         db.rows(root_page, |_, record| {
             match columns(record)?.get(1) {
                 Some(Value::Blob(blob)) => self.header(blob),
@@ -591,20 +583,72 @@ mod tests {
             );
             assert!(found.database.is_none());
         }
-        // A write-ahead log beside the database: read what the file holds, and say so.
+        // A write-ahead log that is not one (bad magic, no checksum) is ignored, as
+        // SQLite ignores it: the file alone is read.
         let (dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &sqlite);
-        std::fs::write(dir.path().join("var/lib/rpm/rpmdb.sqlite-wal"), [1u8; 64]).unwrap();
+        std::fs::write(dir.path().join("var/lib/rpm/rpmdb.sqlite-wal"), [1u8; 600]).unwrap();
         let found = owners(&root, &wanted(&["/usr/bin/filler-00"]));
         assert_eq!(found.owned.len(), 1);
-        assert!(
-            found.notes[0].contains("write-ahead log"),
-            "{:?}",
-            found.notes
-        );
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
         // No rpm database at all: nothing to say.
         let (_dir, root) = host_with("/etc/os-release", b"ID=debian\n");
         let found = owners(&root, &asked);
         assert!(found.owned.is_empty() && found.notes.is_empty() && found.database.is_none());
+    }
+
+    /// A database whose pages are still in its write-ahead log (testdata/wal: copied
+    /// while SQLite held it open): the first transaction wrote the 42 packages, the
+    /// second replaced vendor-cli 3.2.1 by 3.2.2 and added late-tool.
+    #[test]
+    fn the_write_ahead_log_is_read_up_to_its_last_commit() {
+        let file = testdata("wal/rpmdb.sqlite");
+        let log = testdata("wal/rpmdb.sqlite-wal");
+        let asked = wanted(&["/usr/share/vendor-cli/defaults.env", "/usr/bin/late-tool"]);
+        let owners_with = |log: &[u8]| {
+            let (dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &file);
+            std::fs::write(dir.path().join("var/lib/rpm/rpmdb.sqlite-wal"), log).unwrap();
+            owners(&root, &asked)
+        };
+        let vendor = |version: &str| ("vendor-cli".to_string(), Some(version.to_string()));
+        let found = owners_with(&log);
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
+        let expected: HashMap<usize, (String, Option<String>)> = [
+            (0, vendor("2:3.2.2-1.el9")),
+            (1, ("late-tool".to_string(), Some("0.9-1.el9".to_string()))),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(found.owned, expected);
+        // The second transaction without its commit frame (cut short), or with a frame
+        // whose checksum does not follow (a byte changed): the first one alone counts.
+        let frame = 24 + 512;
+        let mut changed = log.clone();
+        let last_frame = log.len() - frame;
+        changed[last_frame - frame + 100] ^= 1;
+        for log in [&log[..log.len() - 1], &changed[..]] {
+            let found = owners_with(log);
+            assert!(found.notes.is_empty(), "{:?}", found.notes);
+            let expected: HashMap<usize, (String, Option<String>)> =
+                [(0, vendor("2:3.2.1-4.el9"))].into_iter().collect();
+            assert_eq!(found.owned, expected);
+        }
+        // Any byte changed (every 151st, to two values) is read or refused, never a panic.
+        for at in (0..log.len()).step_by(151) {
+            for value in [0x00, 0xff] {
+                let mut bad = log.clone();
+                bad[at] = value;
+                let _ = owners_with(&bad);
+            }
+        }
+        // Without the log, the file holds no Packages table yet: said in a note.
+        let (_dir, root) = host_with("/var/lib/rpm/rpmdb.sqlite", &file);
+        let found = owners(&root, &asked);
+        assert!(found.owned.is_empty());
+        assert!(
+            found.notes[0].contains("has no Packages table"),
+            "{:?}",
+            found.notes
+        );
     }
 
     #[test]

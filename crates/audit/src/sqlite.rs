@@ -1,13 +1,14 @@
 //! Just enough of the SQLite file format (<https://www.sqlite.org/fileformat.html>) to
 //! read the rows of one table of a database file, read-only: the file header, table
-//! b-tree pages (interior and leaf), overflow chains and the record format. No SQL, no
-//! indexes, no write-ahead log (see [`Db::has_wal`]).
+//! b-tree pages (interior and leaf), overflow chains and the record format, and the
+//! write-ahead log beside it (`<file>-wal`: the pages of its committed transactions
+//! replace the file's). No SQL, no indexes.
 //!
 //! The file may come from an audited image, so it is read as hostile: every page number
 //! and offset is checked, a page is visited at most once (a cycle ends the walk with an
 //! error), and the bytes read are bounded by a budget.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
@@ -25,7 +26,16 @@ pub struct Db {
     pages: u64,
     /// Bytes that may still be read.
     budget: u64,
+    /// The write-ahead log, and where in it the newest committed copy of each page it
+    /// holds starts.
+    wal: Option<(File, HashMap<u32, u64>)>,
 }
+
+/// A write-ahead log's header and each frame's header.
+const WAL_HEADER: usize = 32;
+const FRAME_HEADER: usize = 24;
+/// The WAL magic; its last bit says the checksums read words big-endian.
+const WAL_MAGIC: u32 = 0x377f_0682;
 
 /// A column value in a record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,21 +84,85 @@ impl Db {
         if usable < 480 {
             return Err("reserves too much of each page".into());
         }
-        Ok(Db {
+        let mut db = Db {
             file,
             page_size,
             usable,
             pages: len / page_size as u64,
             budget: budget.saturating_sub(100),
-        })
+            wal: None,
+        };
+        let mut wal_path = path.as_os_str().to_owned();
+        wal_path.push("-wal");
+        db.read_wal(Path::new(&wal_path))?;
+        Ok(db)
     }
 
-    /// True when a write-ahead log (`<path>-wal`) holds changes beside `path`: pages in
-    /// it are newer than the file's, and this reader does not read them.
-    pub fn has_wal(path: &Path) -> bool {
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        std::fs::metadata(wal).is_ok_and(|m| m.len() > 32)
+    /// Reads the write-ahead log at `path`, if there is one: the frames of committed
+    /// transactions, up to the first frame whose salts or checksum do not follow (what
+    /// SQLite itself recovers). The newest copy of each page wins, and the database is
+    /// as long as the last commit says.
+    fn read_wal(&mut self, path: &Path) -> Result<(), Error> {
+        let Ok(mut file) = File::open(path) else {
+            return Ok(());
+        };
+        let unreadable =
+            |e: std::io::Error| format!("has a write-ahead log that cannot be read: {e}");
+        let mut header = [0u8; WAL_HEADER];
+        if file.read_exact(&mut header).is_err() {
+            return Ok(());
+        }
+        let word =
+            |bytes: &[u8], at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        let magic = word(&header, 0);
+        let valid_header = magic | 1 == WAL_MAGIC | 1
+            && word(&header, 8) as usize == self.page_size
+            && checksum(&header[..24], (0, 0), magic & 1 == 1)
+                == (word(&header, 24), word(&header, 28));
+        if !valid_header {
+            // SQLite ignores such a log; so does this reader.
+            return Ok(());
+        }
+        let big_endian = magic & 1 == 1;
+        let salts = &header[16..24];
+        let mut sums = (word(&header, 24), word(&header, 28));
+        let mut committed = HashMap::new();
+        let mut pending: HashMap<u32, u64> = HashMap::new();
+        let mut pages = None;
+        let mut frame = vec![0u8; FRAME_HEADER + self.page_size];
+        let mut at = WAL_HEADER as u64;
+        loop {
+            match file.read_exact(&mut frame) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(unreadable(e)),
+            }
+            self.budget = self
+                .budget
+                .checked_sub(frame.len() as u64)
+                .ok_or_else(|| "is larger than keyhound reads".to_string())?;
+            if &frame[8..16] != salts {
+                break;
+            }
+            sums = checksum(&frame[..8], sums, big_endian);
+            sums = checksum(&frame[FRAME_HEADER..], sums, big_endian);
+            if sums != (word(&frame, 16), word(&frame, 20)) {
+                break;
+            }
+            let number = word(&frame, 0);
+            pending.insert(number, at + FRAME_HEADER as u64);
+            let size_after_commit = word(&frame, 4);
+            if size_after_commit != 0 {
+                committed.extend(pending.drain());
+                pages = Some(u64::from(size_after_commit));
+            }
+            at += frame.len() as u64;
+        }
+        if let Some(pages) = pages {
+            self.pages = pages;
+            self.wal = Some((file, committed));
+        }
+        Ok(())
     }
 
     fn page(&mut self, number: u32) -> Result<Vec<u8>, Error> {
@@ -101,10 +175,20 @@ impl Db {
             .checked_sub(size)
             .ok_or_else(|| "is larger than keyhound reads".to_string())?;
         let mut page = vec![0u8; self.page_size];
-        self.file
-            .seek(SeekFrom::Start((u64::from(number) - 1) * size))
-            .and_then(|_| self.file.read_exact(&mut page))
-            .map_err(|e| format!("cannot be read: {e}"))?;
+        let logged = self
+            .wal
+            .as_mut()
+            .and_then(|(file, frames)| Some((file, *frames.get(&number)?)));
+        let read = match logged {
+            Some((wal, offset)) => wal
+                .seek(SeekFrom::Start(offset))
+                .and_then(|_| wal.read_exact(&mut page)),
+            None => self
+                .file
+                .seek(SeekFrom::Start((u64::from(number) - 1) * size))
+                .and_then(|_| self.file.read_exact(&mut page)),
+        };
+        read.map_err(|e| format!("cannot be read: {e}"))?;
         Ok(page)
     }
 
@@ -229,6 +313,25 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// SQLite's WAL checksum of `data` (a multiple of 8 bytes), continuing from `sums`:
+/// 32-bit words in pairs, read big-endian or little-endian as the log's magic says.
+fn checksum(data: &[u8], sums: (u32, u32), big_endian: bool) -> (u32, u32) {
+    let (mut s0, mut s1) = sums;
+    for pair in data.chunks_exact(8) {
+        let word = |bytes: &[u8]| {
+            let bytes: [u8; 4] = bytes.try_into().unwrap();
+            if big_endian {
+                u32::from_be_bytes(bytes)
+            } else {
+                u32::from_le_bytes(bytes)
+            }
+        };
+        s0 = s0.wrapping_add(word(&pair[..4])).wrapping_add(s1);
+        s1 = s1.wrapping_add(word(&pair[4..])).wrapping_add(s0);
+    }
+    (s0, s1)
 }
 
 fn corrupt(page: u32) -> Error {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes rpmdb.sqlite and Packages beside this script: the same small rpm database in
 the two formats keyhound-audit's rpm reader reads, each made by the database library
-itself, for its tests.
+itself, for its tests; and wal/rpmdb.sqlite with its write-ahead log
+wal/rpmdb.sqlite-wal, copied while SQLite still held them open (checkpoints off): the
+file holds the first transaction's pages at most, the log every later one.
 
 rpmdb.sqlite is laid out as rpm >= 4.16 lays out /var/lib/rpm/rpmdb.sqlite (a `Packages`
 table of `hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB` rows, one rpm header each,
@@ -83,6 +85,38 @@ def berkeley_db(path, rows):
     print(path, os.path.getsize(path), "bytes")
 
 
+def with_wal(directory, rows, late):
+    """wal/rpmdb.sqlite and its log: the rows in one transaction, then `late` (hnum,
+    blob) pairs, each replacing a row or adding one, in a second."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "rpmdb.sqlite")
+    for leftover in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA page_size = 512")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    db.execute("CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
+    db.commit()
+    for blob in rows:
+        db.execute("INSERT INTO Packages (blob) VALUES (?)", (blob,))
+    db.commit()
+    for hnum, blob in late:
+        db.execute("INSERT OR REPLACE INTO Packages (hnum, blob) VALUES (?, ?)", (hnum, blob))
+    db.commit()
+    copies = os.path.join(directory, "copy")
+    os.makedirs(copies)
+    for name in ("rpmdb.sqlite", "rpmdb.sqlite-wal"):
+        shutil.copy(os.path.join(directory, name), os.path.join(copies, name))
+    db.close()
+    for name in ("rpmdb.sqlite", "rpmdb.sqlite-wal"):
+        os.replace(os.path.join(copies, name), os.path.join(directory, name))
+    os.rmdir(copies)
+    for name in ("rpmdb.sqlite", "rpmdb.sqlite-wal"):
+        print(os.path.join(directory, name), os.path.getsize(os.path.join(directory, name)), "bytes")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "rpmdb.sqlite")
@@ -116,6 +150,12 @@ def main():
     db.close()
     print(path, os.path.getsize(path), "bytes")
     berkeley_db(os.path.join(here, "Packages"), rows)
+    late = [
+        (18, package("vendor-cli", "3.2.2", "1.el9", vendor_files,
+                     config={"/etc/vendor-cli/vendor-cli.conf"}, epoch=2)),
+        (43, package("late-tool", "0.9", "1.el9", ["/usr/bin/late-tool"])),
+    ]
+    with_wal(os.path.join(here, "wal"), rows, late)
 
 
 if __name__ == "__main__":
