@@ -1214,3 +1214,123 @@ fn a_file_a_package_does_not_list_is_the_organisations() {
     );
     assert_eq!(json["third_party"]["keys"], 4);
 }
+
+/// An rpm-based host: the rpm database `db` (`rpmdb.sqlite` made by SQLite itself, or
+/// `Packages` made by Berkeley DB's db_load, in crates/audit/testdata) in `db_dir` owns a
+/// unit's environment file, which holds a vendor's key, and a `%config` file the
+/// administrator edited, which holds the organisation's.
+fn rpm_host(root: &Path, db_dir: &str, db: &str) -> (String, String) {
+    clean_host(root);
+    let vendor = key_id_for_account("AKIA", 210_987_654_321, 21);
+    let own = key_id_for_account("AKIA", 123_456_789_012, 22);
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/audit/testdata");
+    let bytes = std::fs::read(testdata.join(db)).unwrap();
+    std::fs::create_dir_all(root.join(db_dir)).unwrap();
+    std::fs::write(root.join(db_dir).join(db), bytes).unwrap();
+    write(
+        root,
+        "usr/lib/systemd/system/vendor-cli.service",
+        "[Service]\nEnvironmentFile=/usr/share/vendor-cli/defaults.env\n\
+         EnvironmentFile=/etc/vendor-cli/vendor-cli.conf\nExecStart=/usr/bin/vendor-cli\n",
+    );
+    write(
+        root,
+        "usr/share/vendor-cli/defaults.env",
+        format!("# the vendor's test key\nAWS_ACCESS_KEY_ID={vendor}\n"),
+    );
+    write(
+        root,
+        "etc/vendor-cli/vendor-cli.conf",
+        format!("AWS_ACCESS_KEY_ID={own}\n"),
+    );
+    (vendor, own)
+}
+
+#[test]
+fn files_of_rpm_packages_are_third_party_and_their_config_files_are_not() {
+    // rpm 4.16 and later (SQLite), in both places; older rpm (Berkeley DB: Amazon Linux
+    // 2, RHEL 7 and 8).
+    for (db_dir, db) in [
+        ("var/lib/rpm", "rpmdb.sqlite"),
+        ("usr/lib/sysimage/rpm", "rpmdb.sqlite"),
+        ("var/lib/rpm", "Packages"),
+    ] {
+        let dir = temp_dir();
+        let root = dir.path();
+        let (vendor, own) = rpm_host(root, db_dir, db);
+        let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
+        assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+        assert_eq!(
+            json["summary"],
+            "FAIL: 1 long-lived AWS key found; 1 key in third-party packages not counted"
+        );
+        let failing: Vec<&Value> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["key_id"] != "AKIAIOSFODNN7EXAMPLE")
+            .collect();
+        assert_eq!(failing.len(), 1, "{failing:#?}");
+        assert_eq!(failing[0]["key_id"], own.as_str());
+        assert_eq!(failing[0]["path"], "/etc/vendor-cli/vendor-cli.conf");
+        let listed = json["third_party"]["findings"].as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{listed:#?}");
+        assert_eq!(listed[0]["key_id"], vendor.as_str());
+        let package = &listed[0]["package"];
+        assert_eq!(package["manager"], "rpm");
+        assert_eq!(package["name"], "vendor-cli");
+        assert_eq!(package["version"], "2:3.2.1-4.el9");
+        assert_eq!(package["location"], format!("/{db_dir}/{db}"));
+        assert!(json["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| !n.as_str().unwrap().contains("rpm")));
+    }
+}
+
+#[test]
+fn an_rpm_database_keyhound_cannot_read_is_said_and_its_files_fail() {
+    let dir = temp_dir();
+    let root = dir.path();
+    let (vendor, _own) = rpm_host(root, "var/lib/rpm", "rpmdb.sqlite");
+    // A SUSE host: ndb, not SQLite.
+    std::fs::remove_file(root.join("var/lib/rpm/rpmdb.sqlite")).unwrap();
+    write(root, "var/lib/rpm/Packages.db", "RpmP\0\0\0\0");
+    let (run, json) = audit_json(&["--root", root.to_str().unwrap()], |_| {});
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(json["summary"], "FAIL: 2 long-lived AWS keys found");
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["key_id"] == vendor.as_str()));
+    let notes: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(
+            &"the rpm database /var/lib/rpm/Packages.db is in the ndb format, which keyhound \
+              does not read: files of rpm packages could not be told apart, and keys in them \
+              count as the organisation's"
+        ),
+        "{notes:#?}"
+    );
+    // The human report says it too.
+    let human = run_in(
+        root,
+        keyhound()
+            .args(["audit", "--color", "never", "--root"])
+            .arg(root),
+    );
+    assert!(
+        human
+            .stdout
+            .contains("is in the ndb format, which keyhound does not read"),
+        "{}",
+        human.stdout
+    );
+}

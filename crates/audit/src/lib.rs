@@ -9,7 +9,7 @@
 //! writes it as text, JSON or Markdown.
 //!
 //! Findings in files of installed third-party packages ([`packages`]: Python
-//! distributions, dpkg packages, `node_modules`, the cargo, Go, Ruby, Maven and Gradle
+//! distributions, dpkg and rpm packages, `node_modules`, the cargo, Go, Ruby, Maven and Gradle
 //! caches) are listed apart and fail the audit only with [`AuditOptions::strict`].
 //!
 //! The modules: [`rootfs`] resolves paths inside the audited root as a chroot would (a
@@ -48,6 +48,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod bdb;
 mod engine;
 pub mod http;
 pub mod imds;
@@ -55,6 +56,8 @@ pub mod packages;
 pub mod places;
 pub mod render;
 pub mod rootfs;
+mod rpm;
+mod sqlite;
 pub mod systemd;
 mod verdict;
 

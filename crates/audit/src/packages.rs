@@ -1,13 +1,16 @@
 //! Which found files belong to installed third-party packages: Python distributions
 //! (site-packages and dist-packages, by their `RECORD`), dpkg packages (by
-//! `/var/lib/dpkg/info/*.list`), `node_modules`, the cargo registry and git checkouts, the
-//! Go module cache, Ruby gems, the Maven and Gradle caches, and the pip and npm caches.
+//! `/var/lib/dpkg/info/*.list`), rpm packages (by the rpm database's `rpmdb.sqlite`,
+//! read without the `rpm` program), `node_modules`, the cargo registry and git
+//! checkouts, the Go module cache, Ruby gems, the Maven and Gradle caches, and the pip
+//! and npm caches.
 //!
 //! A key in such a file was written by whoever published the package (a documentation
 //! example, a test fixture), not by the audited organisation: the audit lists it apart and
 //! does not fail on it unless asked to. Everything is read from the audited root, and only
 //! for the files that hold findings: a host without findings costs nothing, and the dpkg
-//! database is read once, keeping only the lines that name one of those files.
+//! and rpm databases are read once, keeping only the entries that name one of those
+//! files.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -17,6 +20,7 @@ use keyhound_report::display_path;
 
 use crate::places::read_inside;
 use crate::rootfs::{Resolved, Root};
+use crate::rpm;
 
 /// At most this much of one package's metadata file (`RECORD`, `METADATA`,
 /// `package.json`) is read.
@@ -31,6 +35,8 @@ pub enum Manager {
     Python,
     /// A Debian package (`/var/lib/dpkg/info/<package>.list` lists the file).
     Dpkg,
+    /// An rpm package (the rpm database lists the file).
+    Rpm,
     /// A package in a `node_modules` directory.
     Npm,
     /// A crate in the cargo registry (`.cargo/registry`).
@@ -57,6 +63,7 @@ impl Manager {
         match self {
             Manager::Python => "python",
             Manager::Dpkg => "dpkg",
+            Manager::Rpm => "rpm",
             Manager::Npm => "npm",
             Manager::Cargo => "cargo",
             Manager::CargoGit => "cargo-git",
@@ -74,6 +81,7 @@ impl Manager {
         match self {
             Manager::Python => "Python package",
             Manager::Dpkg => "Debian package",
+            Manager::Rpm => "RPM package",
             Manager::Npm => "npm package",
             Manager::Cargo => "cargo registry crate",
             Manager::CargoGit => "cargo git checkout",
@@ -97,7 +105,8 @@ pub struct Package {
     /// Its version, when known.
     pub version: Option<String>,
     /// Where its files are, inside the root: the package's directory, or the
-    /// site-packages directory or cache that holds it.
+    /// site-packages directory or cache that holds it; for dpkg and rpm, the list or
+    /// database that names the file.
     pub location: PathBuf,
 }
 
@@ -113,7 +122,7 @@ impl Package {
         if self.name.is_none() && self.manager == Manager::Python {
             text.push_str(", distribution not known,");
         }
-        let at = if self.manager == Manager::Dpkg {
+        let at = if matches!(self.manager, Manager::Dpkg | Manager::Rpm) {
             "listed in"
         } else {
             "in"
@@ -194,8 +203,44 @@ pub fn attribute(root: &Root, files: &[PathBuf]) -> Attribution {
         for (file, package) in owned {
             attribution.packages.insert(file, package);
         }
+        rest.retain(|file| !attribution.packages.contains_key(*file));
+    }
+    if !rest.is_empty() {
+        let rpm = rpm::owners(root, &package_names(&rest));
+        attribution.notes.extend(rpm.notes);
+        if let Some(database) = rpm.database {
+            for (at, (name, version)) in rpm.owned {
+                attribution.packages.insert(
+                    rest[at].clone(),
+                    Package {
+                        manager: Manager::Rpm,
+                        name: Some(name),
+                        version,
+                        location: database.clone(),
+                    },
+                );
+            }
+        }
     }
     attribution
+}
+
+/// How a package database may name each of `files` (→ its index): as found, and without
+/// `/usr` for the directories a merged /usr aliases (a package may list `/lib/systemd/…`
+/// where the walk finds `/usr/lib/…`).
+fn package_names(files: &[&PathBuf]) -> HashMap<String, usize> {
+    let mut wanted: HashMap<String, usize> = HashMap::new();
+    for (at, file) in files.iter().enumerate() {
+        let Some(text) = file.to_str() else { continue };
+        wanted.insert(text.to_string(), at);
+        if let Some(rest) = text.strip_prefix("/usr") {
+            let aliased = ["/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"];
+            if aliased.iter().any(|dir| rest.starts_with(dir)) {
+                wanted.insert(rest.to_string(), at);
+            }
+        }
+    }
+    wanted
 }
 
 /// What a file's path alone says.
@@ -600,19 +645,7 @@ fn dpkg_owners(root: &Root, files: &[&PathBuf]) -> (Vec<(PathBuf, Package)>, Vec
     let Ok(entries) = std::fs::read_dir(&real) else {
         return (Vec::new(), Vec::new());
     };
-    // How dpkg may name each file: as found, and without `/usr` for the directories a
-    // merged /usr aliases (dpkg lists `/lib/systemd/…`, the walk finds `/usr/lib/…`).
-    let mut wanted: HashMap<String, usize> = HashMap::new();
-    for (at, file) in files.iter().enumerate() {
-        let Some(text) = file.to_str() else { continue };
-        wanted.insert(text.to_string(), at);
-        if let Some(rest) = text.strip_prefix("/usr") {
-            let aliased = ["/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"];
-            if aliased.iter().any(|dir| rest.starts_with(dir)) {
-                wanted.insert(rest.to_string(), at);
-            }
-        }
-    }
+    let wanted = package_names(files);
     // (package, the list on this machine, the list inside the root)
     let mut lists: Vec<(String, PathBuf, PathBuf)> = entries
         .flatten()

@@ -292,7 +292,7 @@ fn write_third_party_human(
         "   {}",
         style.paint(
             "2",
-            "Files installed by package managers (Python, dpkg, npm, cargo, Go, gems, Maven, \
+            "Files installed by package managers (Python, dpkg, rpm, npm, cargo, Go, gems, Maven, \
              Gradle, pip and npm caches)."
         )
     )?;

@@ -11,65 +11,6 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Base64 strings shorter than this are left alone (they hold no key id).
 const MIN_RUN: usize = 24;
 
-/// The most string literals joined into one, and the most bytes: a key id or secret split
-/// into many pieces is still far shorter.
-const MAX_PIECES: usize = 16;
-const MAX_JOINED: usize = 128;
-/// The most whitespace (newlines included) around a concatenation operator.
-const MAX_JOIN_GAP: usize = 64;
-
-fn is_quote(b: u8) -> bool {
-    matches!(b, b'"' | b'\'' | b'`')
-}
-
-/// Where the literal whose contents start at `start` ends: its closing quote (the byte
-/// before `start`), on the same line, with no escape inside.
-fn piece_end(text: &[u8], start: usize) -> Option<usize> {
-    let quote = *text.get(start.checked_sub(1)?)?;
-    let rest = text.get(start..)?;
-    let end = rest
-        .iter()
-        .take(MAX_JOINED)
-        .position(|&b| b == quote || matches!(b, b'\n' | b'\\'))?;
-    (rest[end] == quote).then_some(start + end)
-}
-
-/// Where the contents of the next literal start, if the text after a closing quote (at
-/// `after`) joins another literal to it: whitespace and newlines, at most one operator
-/// (`+`, `.`, `..`, `||`, a `\` line continuation) or none (adjacent literals, as in
-/// Python, C and shell), whitespace, an opening quote.
-fn next_piece(text: &[u8], after: usize) -> Option<usize> {
-    let skip = |mut i: usize| {
-        let limit = i + MAX_JOIN_GAP;
-        while i < text.len() && i < limit && matches!(text[i], b' ' | b'\t' | b'\r' | b'\n') {
-            i += 1;
-        }
-        i
-    };
-    let mut i = skip(after);
-    let rest = text.get(i..)?;
-    let operator = [&b"||"[..], b"..", b"+", b".", b"\\"]
-        .into_iter()
-        .find(|op| rest.starts_with(op))
-        .map_or(0, <[u8]>::len);
-    i = skip(i + operator);
-    (text.get(i).copied().is_some_and(is_quote)).then_some(i + 1)
-}
-
-/// True when a key id's rule, failing at `pos` (a prefix just after an opening quote),
-/// may match once literals are joined: the literal closes before a whole key id and
-/// another literal is joined to it.
-pub(crate) fn joins_at(text: &[u8], pos: usize) -> bool {
-    let opened = pos
-        .checked_sub(1)
-        .and_then(|i| text.get(i))
-        .copied()
-        .is_some_and(is_quote);
-    opened
-        && piece_end(text, pos)
-            .is_some_and(|end| end - pos < 20 && next_piece(text, end + 1).is_some())
-}
-
 /// How base64'd JSON objects begin: `{"` (a JWT's header and claims, compact JSON) and
 /// `{` + newline + two spaces (pretty-printed JSON, as in a Kubernetes Secret). A key id
 /// base64'd twice has no fixed spelling the prefilter could look for in few literals (its
@@ -84,9 +25,6 @@ pub(crate) enum Wrapping {
     Base64,
     /// Inside UTF-16LE strings (in a file that is not UTF-16 as a whole).
     Utf16Le,
-    /// Split across string literals joined by concatenation (`"AKIA" + "…"`, adjacent
-    /// literals, `.`, `..`, `||`, across lines).
-    Joined,
 }
 
 impl Wrapping {
@@ -95,7 +33,6 @@ impl Wrapping {
         match self {
             Wrapping::Base64 => "base64",
             Wrapping::Utf16Le => "utf-16le",
-            Wrapping::Joined => "joined",
         }
     }
 
@@ -111,8 +48,6 @@ impl Wrapping {
                 spellings
             }
             Wrapping::Utf16Le => vec![literal.iter().flat_map(|&b| [b, 0]).collect()],
-            // Found where a key id's rule fails at a closing quote, not by a spelling.
-            Wrapping::Joined => Vec::new(),
         }
     }
 
@@ -120,7 +55,7 @@ impl Wrapping {
     pub(crate) fn continues(self, b: u8) -> bool {
         match self {
             Wrapping::Base64 => is_run_byte(b),
-            Wrapping::Utf16Le | Wrapping::Joined => false,
+            Wrapping::Utf16Le => false,
         }
     }
 }
@@ -228,7 +163,6 @@ impl Decoded {
         match wrapping {
             Wrapping::Base64 => self.build_base64(parent, region),
             Wrapping::Utf16Le => self.build_utf16le(parent, region),
-            Wrapping::Joined => self.build_joined(parent, region.start),
         }
         !self.decoded.is_empty()
     }
@@ -288,41 +222,6 @@ impl Decoded {
                 self.map.push(Span::new(i, i + 1));
                 i += 1;
             }
-        }
-    }
-
-    /// The string literals starting with the one whose contents begin at `start` (just
-    /// after its opening quote), joined: the opening quote, every piece's contents, the
-    /// last closing quote. Decoded only when at least two pieces were joined.
-    fn build_joined(&mut self, parent: &[u8], start: usize) {
-        let Some(&quote) = start.checked_sub(1).and_then(|i| parent.get(i)) else {
-            return;
-        };
-        self.text.push(quote);
-        self.map.push(Span::new(start - 1, start));
-        let mut piece_start = start;
-        let mut pieces = 0;
-        loop {
-            let Some(close) = piece_end(parent, piece_start) else {
-                return;
-            };
-            for (i, &b) in parent.iter().enumerate().take(close).skip(piece_start) {
-                self.text.push(b);
-                self.map.push(Span::new(i, i + 1));
-            }
-            pieces += 1;
-            let joined = self.text.len() - 1;
-            match next_piece(parent, close + 1) {
-                Some(next) if pieces < MAX_PIECES && joined < MAX_JOINED => piece_start = next,
-                _ => {
-                    self.text.push(parent[close]);
-                    self.map.push(Span::new(close, close + 1));
-                    break;
-                }
-            }
-        }
-        if pieces > 1 {
-            self.decoded.push(Span::new(0, self.text.len()));
         }
     }
 
@@ -441,43 +340,6 @@ mod tests {
         // The prefilter finds the outer string by its JSON opening.
         let spellings = Wrapping::Base64.spellings(b"AKIA");
         assert!(spellings.iter().any(|s| twice.starts_with(s)));
-    }
-
-    #[test]
-    fn literals_are_joined() {
-        let cases: [&[u8]; 8] = [
-            b"k = \"AKIAQWZ7\" + \"RNE3OSJHKV4D\";",
-            b"k = ('AKIAQWZ7RN'\n     'E3OSJHKV4D')",
-            b"$k = 'AKIA' . 'QWZ7RNE3OSJHKV4D';",
-            b"k = \"AKIA\" .. \"QWZ7RNE3\" .. \"OSJHKV4D\"",
-            b"select 'AKIA' || 'QWZ7RNE3OSJHKV4D'",
-            b"K=\"AKIA\"\"QWZ7RNE3OSJHKV4D\"",
-            b"String k = \"AKIAQWZ7\"\n    + \"RNE3OSJHKV4D\";",
-            b"k = \"AKIAQWZ7\" \\\n  \"RNE3OSJHKV4D\"",
-        ];
-        for case in cases {
-            let pos = memchr::memmem::find(case, b"AKIA").unwrap();
-            let shown = String::from_utf8_lossy(case);
-            assert!(joins_at(case, pos), "{shown}");
-            let mut decoded = Decoded::default();
-            assert!(
-                decoded.build(Wrapping::Joined, case, Span::new(pos, pos)),
-                "{shown}"
-            );
-            assert_eq!(&decoded.text[1..21], b"AKIAQWZ7RNE3OSJHKV4D", "{shown}");
-            assert_eq!(
-                decoded.parent_span(Span::new(1, 5)),
-                Span::new(pos, pos + 4)
-            );
-        }
-        for case in [
-            &b"k = \"AKIAQWZ7RNE3OSJHKV4D\" + suffix"[..],
-            b"k = \"AKIA\" + name",
-            b"k = AKIA + \"x\"",
-        ] {
-            let pos = memchr::memmem::find(case, b"AKIA").unwrap();
-            assert!(!joins_at(case, pos), "{}", String::from_utf8_lossy(case));
-        }
     }
 
     #[test]

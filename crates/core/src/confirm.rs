@@ -27,6 +27,9 @@ pub(crate) struct RawMatch {
     pub(crate) value: String,
     pub(crate) verdict: Verdict,
     pub(crate) evidence: Evidence,
+    /// Found in a joined text ([`crate::join`]): its span covers the pieces it was
+    /// joined from.
+    pub(crate) joined: bool,
 }
 
 /// How far back from an anchor a name may start (`aws_` before `secret`).
@@ -75,6 +78,7 @@ pub(crate) fn confirm(
         value,
         verdict,
         evidence,
+        joined: false,
     })
 }
 

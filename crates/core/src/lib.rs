@@ -83,6 +83,7 @@ mod confirm;
 mod encoding;
 mod error;
 mod finding;
+mod join;
 mod location;
 mod pair;
 mod rule;

@@ -206,6 +206,7 @@ pub(crate) fn pair_up(
                     value,
                     verdict,
                     evidence: Evidence::PairOnly,
+                    joined: false,
                 });
                 added.insert(span.start, span.end);
                 added_longest = added_longest.max(span.end - span.start);

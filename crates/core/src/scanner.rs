@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use regex::bytes::CaptureLocations;
 
-use crate::base64::{joins_at, Decoded, Wrapping};
+use crate::base64::{Decoded, Wrapping};
 use crate::confirm::{confirm, Evidence, RawMatch};
 use crate::encoding::{looks_binary, transcode_utf16, views, Encoding};
 use crate::finding::{Finding, Fingerprint, Kind, Part, Secret, Severity, Span};
+use crate::join::{self, Join, JoinedText, Start};
 use crate::location::lines_and_columns;
 use crate::pair::{pair_up, Pair};
 use crate::ruleset::{Anchor, RuleSet};
@@ -77,6 +78,10 @@ pub struct Scratch {
     /// More candidate matches than the budget allows were seen in the last text.
     over_budget: bool,
     encoded_hits: Vec<(Wrapping, usize)>,
+    /// Where a rule failed at its anchor but a value may be split into pieces.
+    join_starts: Vec<Start>,
+    joins: Vec<Join>,
+    joined: JoinedText,
     wrapped: Decoded,
     regions: Vec<(Wrapping, Span)>,
     captures: Vec<Option<CaptureLocations>>,
@@ -241,6 +246,9 @@ impl Scanner {
         };
 
         self.collect_raw_matches(text, binary, candidates, scratch);
+        if !scratch.join_starts.is_empty() && !scratch.over_budget {
+            self.add_joined(text, binary, candidates, scratch);
+        }
         let mut over_budget = scratch.over_budget;
         let pairs = if scratch.raws.is_empty() {
             Vec::new()
@@ -284,6 +292,72 @@ impl Scanner {
         ControlFlow::Continue(())
     }
 
+    /// Joins the pieces that failed anchors point at ([`join`]), scans the joined texts,
+    /// and adds the values found across a join to `scratch.raws`, spanning their pieces
+    /// in `text` and marked as joined: they pair with the matches around them like any
+    /// other. Costs nothing unless a rule failed at an anchor that starts a piece.
+    fn add_joined(&self, text: &[u8], binary: bool, candidates: Candidates, scratch: &mut Scratch) {
+        let mut starts = std::mem::take(&mut scratch.join_starts);
+        starts.sort_unstable();
+        starts.dedup();
+        let mut budget = join::shell_budget(text.len());
+        let mut joins = std::mem::take(&mut scratch.joins);
+        joins.clear();
+        joins.extend(
+            starts
+                .iter()
+                .filter_map(|&start| join::plan(text, start, &mut budget)),
+        );
+        starts.clear();
+        scratch.join_starts = starts;
+        joins.sort_unstable_by_key(|j| (j.replaced.start, j.replaced.end));
+        // A chain with two pieces that start like key ids is planned twice: keep one.
+        let mut taken_until = 0;
+        joins.retain(|j| {
+            let keep = j.replaced.start >= taken_until;
+            if keep {
+                taken_until = j.replaced.end;
+            }
+            keep
+        });
+        let mut raws = std::mem::take(&mut scratch.raws);
+        let encoded_hits = std::mem::take(&mut scratch.encoded_hits);
+        let mut over_budget = scratch.over_budget;
+        let mut joined = std::mem::take(&mut scratch.joined);
+        // Joins whose surroundings meet are written into one text: each byte of the
+        // input is scanned at most once more.
+        let reach = join::CONTEXT_BEFORE + join::CONTEXT_AFTER;
+        let mut first = 0;
+        while first < joins.len() && !over_budget {
+            let mut last = first + 1;
+            while last < joins.len()
+                && joins[last].replaced.start <= joins[last - 1].replaced.end + reach
+            {
+                last += 1;
+            }
+            joined.build(text, &joins[first..last]);
+            self.collect_raw_matches(&joined.text, binary, candidates, scratch);
+            over_budget |= scratch.over_budget;
+            for raw in scratch.raws.drain(..) {
+                if joined.crosses_a_join(raw.span) {
+                    raws.push(RawMatch {
+                        span: joined.parent_span(raw.span),
+                        joined: true,
+                        ..raw
+                    });
+                }
+            }
+            first = last;
+        }
+        scratch.join_starts.clear();
+        dedup_raws(&mut raws);
+        scratch.raws = raws;
+        scratch.encoded_hits = encoded_hits;
+        scratch.joined = joined;
+        scratch.joins = joins;
+        scratch.over_budget = over_budget;
+    }
+
     /// Decodes the regions around wrapped key-id prefixes (base64 strings, UTF-16LE
     /// strings) and scans them. Only findings with a part inside decoded bytes are kept
     /// (the rest were found in the plain text already); they are located in `text`.
@@ -307,8 +381,6 @@ impl Scanner {
             let (reach, unit) = match wrapping {
                 Wrapping::Base64 => (reach, 1),
                 Wrapping::Utf16Le => (2 * reach, 2),
-                // The joined literals start at the hit; the build reads on from there.
-                Wrapping::Joined => (0, 1),
             };
             let back = hit.min(reach) / unit * unit;
             let mut region = Span::new(hit - back, text.len().min(hit + reach));
@@ -399,13 +471,14 @@ impl Scanner {
         let mut raws = std::mem::take(&mut scratch.raws);
         raws.clear();
         scratch.encoded_hits.clear();
+        scratch.join_starts.clear();
         scratch.busy_until.clear();
         scratch.busy_until.resize(rules.rules().len(), 0);
         let limit = self.max_findings.saturating_mul(3);
-        // Returns true where a key id may be split across joined string literals.
+        // Returns where a value may be split into pieces joined at run time.
         let mut try_at = |rule_index: usize, pos: usize, raws: &mut Vec<RawMatch>| {
             if pos < scratch.busy_until[rule_index] || raws.len() > limit {
-                return false;
+                return None;
             }
             let rule = rules.rule_at(rule_index);
             let locs =
@@ -413,16 +486,18 @@ impl Scanner {
             if let Some(raw) = confirm(rule_index, rule, text, pos, binary, locs) {
                 scratch.busy_until[rule_index] = raw.span.end;
                 raws.push(raw);
-                return false;
+                return None;
+            }
+            // Cheapest test first: could a piece start here at all?
+            if !join::may_start(rule.kind, text, pos) {
+                return None;
             }
             // Only at an anchor, as the prefilter offers it: the reference finds the same.
-            // Cheapest test first: is there an opening quote just before?
-            rule.kind == Kind::AccessKeyId
-                && joins_at(text, pos)
-                && rule
-                    .anchors
-                    .iter()
-                    .any(|a| text[pos..].starts_with(a.as_bytes()))
+            let anchor = rule
+                .anchors
+                .iter()
+                .find(|a| text[pos..].starts_with(a.as_bytes()))?;
+            join::start_at(rule.kind, text, pos, anchor.len())
         };
         match candidates {
             Candidates::Prefilter => {
@@ -436,8 +511,8 @@ impl Scanner {
                     for pattern in starting_here {
                         match rules.anchor(pattern) {
                             Anchor::Rule(rule_index) => {
-                                if try_at(rule_index, at, &mut raws) {
-                                    scratch.encoded_hits.push((Wrapping::Joined, at));
+                                if let Some(start) = try_at(rule_index, at, &mut raws) {
+                                    scratch.join_starts.push(start);
                                 }
                             }
                             Anchor::Wrapped(wrapping) => scratch.encoded_hits.push((wrapping, at)),
@@ -453,8 +528,8 @@ impl Scanner {
             Candidates::Exhaustive => {
                 for rule_index in 0..rules.rules().len() {
                     for pos in 0..text.len() {
-                        if try_at(rule_index, pos, &mut raws) {
-                            scratch.encoded_hits.push((Wrapping::Joined, pos));
+                        if let Some(start) = try_at(rule_index, pos, &mut raws) {
+                            scratch.join_starts.push(start);
                         }
                     }
                 }
@@ -468,9 +543,7 @@ impl Scanner {
             }
         }
         scratch.over_budget = raws.len() > limit;
-        // Two anchors can confirm the same value; keep one, with the best evidence.
-        raws.sort_by(|a, b| (a.span, a.kind, b.evidence).cmp(&(b.span, b.kind, a.evidence)));
-        raws.dedup_by(|later, earlier| later.span == earlier.span && later.kind == earlier.kind);
+        dedup_raws(&mut raws);
         scratch.raws = raws;
     }
 
@@ -555,11 +628,12 @@ impl Scanner {
                 .raws()
                 .iter()
                 .any(|&i| raws[i].verdict == Verdict::Example);
-            emit(self.finding(parts, example, origin))
+            let joined = group.raws().iter().any(|&i| raws[i].joined);
+            emit(self.finding(parts, example, joined, origin))
         })
     }
 
-    fn finding(&self, parts: Vec<Part>, example: bool, origin: &Origin) -> Finding {
+    fn finding(&self, parts: Vec<Part>, example: bool, joined: bool, origin: &Origin) -> Finding {
         let primary = &parts[0];
         let (rule_id, kind, severity) = match (parts.len() > 1, self.rules.pairing()) {
             (true, Some(pairing)) => (pairing.rule_id.clone(), Kind::Credential, pairing.severity),
@@ -592,7 +666,7 @@ impl Scanner {
             column: primary.column,
             example,
             binary: origin.binary,
-            encoding: origin.label,
+            encoding: if joined { join::LABEL } else { origin.label },
             parts,
         }
     }
@@ -618,6 +692,16 @@ impl Group {
     fn raws(&self) -> &[usize] {
         &self.raws[..self.len]
     }
+}
+
+/// Sorts matches by span and keeps one of each value: two anchors can confirm the same
+/// value (the one with the best evidence is kept), and a joined text finds again what
+/// lies inside one piece (the match from the input itself is kept).
+fn dedup_raws(raws: &mut Vec<RawMatch>) {
+    raws.sort_by(|a, b| {
+        (a.span, a.kind, a.joined, b.evidence).cmp(&(b.span, b.kind, b.joined, a.evidence))
+    });
+    raws.dedup_by(|later, earlier| later.span == earlier.span && later.kind == earlier.kind);
 }
 
 /// How the scanned text relates to the input bytes.

@@ -225,6 +225,8 @@ proptest! {
         "session_token", "SessionToken", "IQoJb3JpZ2lu", " = ", ": ", "\"", "'", "\n", "\r\n", "\\/", "%2F", "%2B",
         "=", "\0", "\u{fffd}", "value: ", "R9oUz3yBJb2fM+Xq0sLtV7hn", "Ke4WdYa1pCgI/6Tw", "QWZ7RNE3OSJHKV4D",
         "EXAMPLE", "AAAA", "7", "x", "QUtJQVFXWjdSTkUzT1NKSEtWNEQ=", "A\0K\0I\0A\0", "Q\0W\0", "\0\0",
+        // Joins: operators between literals, shell assignments and expansions.
+        " + ", " . ", " .. ", " || ", " \\\n", "A=", "B=", "$A", "${B}", "\"$A\"\"$B\"", "export ",
     ]), 0..60)) {
         let input = pieces.concat();
         let scanner = Scanner::default();
