@@ -190,35 +190,6 @@ fn shell_variables_expanded_side_by_side_are_joined() {
     }
 }
 
-/// Join starts cost time linear in the input: four times the pieces, shell assignments
-/// and expansions (resolvable or not) take about four times as long (a ratio of the
-/// fastest of three runs each, never a wall-clock limit), and what they hold is found.
-#[test]
-fn join_starts_cost_time_linear_in_the_input() {
-    let scanner = Scanner::default();
-    let unit = "k = \"AKIA\" + \"QW\"\nA=AKIAQW\nB=RNE3\necho \"$A$B\"\nAWS_SECRET=\"$X$Y\"\n\
-                aws_secret_access_key = 'R9oU' + 'z3'\n";
-    let tail = "aws_secret_access_key = \"t6EBKma9VnoSVvv676Y2A3\" + \"UKtX/okBZrduKUAFuc\"\n";
-    let fastest = |copies: usize| {
-        let text = unit.repeat(copies) + tail;
-        let mut best = std::time::Duration::MAX;
-        for _ in 0..3 {
-            let started = std::time::Instant::now();
-            let findings = scanner.scan(text.as_bytes());
-            best = best.min(started.elapsed());
-            assert_eq!(findings.len(), 1, "{findings:?}");
-            assert_eq!(findings[0].encoding, "joined");
-        }
-        best
-    };
-    let (small, large) = (fastest(2_000), fastest(8_000));
-    let ratio = large.as_secs_f64() / small.as_secs_f64();
-    assert!(
-        ratio < 8.0,
-        "4x the input took {large:?} against {small:?} ({ratio:.1}x)"
-    );
-}
-
 /// Splits `value` at the sorted, distinct `cuts` into quoted pieces joined by `operator`.
 fn split(value: &str, cuts: &[usize], quote: char, operator: &str) -> String {
     let mut bounds: Vec<usize> = cuts
