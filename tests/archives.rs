@@ -228,3 +228,59 @@ fn sarif_locates_an_archive_entry_at_the_archive_file() {
         "{message}"
     );
 }
+
+#[test]
+fn a_staged_jar_holding_a_key_blocks_the_commit_and_history_finds_it_inside() {
+    let repo = Repo::init();
+    repo.write("README.md", "hello\n");
+    repo.commit_all("init");
+    let props = properties();
+    repo.write(
+        "lib/cfg.jar",
+        zip(&[("application.properties", props.as_bytes())]),
+    );
+    repo.git(&["add", "-A"]);
+    let (run, json) = repo.keyhound_json(&["git", "staged"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec!["lib/cfg.jar!/application.properties:2:credential"]
+    );
+    assert_eq!(json["findings"][0]["entry"], "application.properties");
+    assert_eq!(json["findings"][0]["archive"], "lib/cfg.jar");
+
+    // The hook keyhound installs refuses the commit.
+    let run = run_in(repo.path(), keyhound().arg("install-hook"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut commit = repo.git_command(&["commit", "-q", "-m", "a jar"]);
+    let run = run_in(repo.path(), &mut commit);
+    assert_ne!(run.code, 0, "the commit is refused");
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("lib/cfg.jar!/application.properties:2"), "{said}");
+    assert!(!said.contains(SECRET));
+
+    // Committed past the hook, history finds it in the jar, and --no-archives does not.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "a jar"]);
+    let (run, json) = repo.keyhound_json(&["git", "history"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec!["lib/cfg.jar!/application.properties:2:credential"]
+    );
+    let (run, _) = repo.keyhound_json(&["git", "history", "--no-archives"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // A damaged archive in history is named, and the scan is incomplete.
+    let whole = zip(&[("a.txt", b"hello\n")]);
+    repo.write("lib/broken.jar", &whole[..whole.len() - 10]);
+    repo.git(&["add", "-A"]);
+    // The hook refuses it too: what it cannot read, it does not pass.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "a damaged jar"]);
+    let (run, _) = repo.keyhound_json(&["git", "history"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("lib/broken.jar") && run.stderr.contains("damaged"),
+        "{}",
+        run.stderr
+    );
+}

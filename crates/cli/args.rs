@@ -176,6 +176,9 @@ pub struct HistoryArgs {
     pub rev: Vec<String>,
 
     #[command(flatten)]
+    pub archives: ArchiveArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -202,6 +205,9 @@ pub struct RangeArgs {
     pub repo: PathBuf,
 
     #[command(flatten)]
+    pub archives: ArchiveArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -224,6 +230,9 @@ pub struct StagedArgs {
     /// (PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF) the pushed commits are scanned.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub archives: ArchiveArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

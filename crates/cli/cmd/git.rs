@@ -23,10 +23,10 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             return scan_files(files, args);
         }
     }
-    let (repo_path, output) = match command {
-        GitCommand::History(args) => (&args.repo, &args.output),
-        GitCommand::Range(args) => (&args.repo, &args.output),
-        GitCommand::Staged(args) => (&args.repo, &args.output),
+    let (repo_path, output, archives) = match command {
+        GitCommand::History(args) => (&args.repo, &args.output, &args.archives),
+        GitCommand::Range(args) => (&args.repo, &args.output, &args.archives),
+        GitCommand::Staged(args) => (&args.repo, &args.output, &args.archives),
     };
     // As git runs hooks: GIT_DIR names the repository, GIT_INDEX_FILE the index.
     let environment = OpenOptions {
@@ -45,6 +45,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         threads: output.threads(),
         progress: crate::progress::Bar::on_terminal("blobs")
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
+        archives: archives.limits(),
         ..ScanOptions::default()
     };
     let result = match command {
@@ -169,7 +170,7 @@ fn lexically_normal(path: &Path) -> PathBuf {
 fn scan_files(files: Vec<std::path::PathBuf>, args: &StagedArgs) -> anyhow::Result<ExitCode> {
     let scan = ScanArgs {
         paths: files,
-        archives: crate::args::ArchiveArgs::default(),
+        archives: args.archives.clone(),
         gitignore: false,
         follow_symlinks: false,
         output: args.output.clone(),

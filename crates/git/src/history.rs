@@ -22,15 +22,15 @@ use std::sync::Arc;
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
-use keyhound_core::{Finding, Scanner};
+use keyhound_core::Scanner;
 
 use crate::graph::{Graph, Rewrites};
 use crate::object::{commit, read, CommitInfo, ObjectProblem, ReadObject};
 use crate::pack::{Coverage, PackReader, PackScan, Packs, Report};
 use crate::range::{resolve, RangeEnd, RangeError};
 use crate::scan::{
-    panic_message, scan_targets, GitFinding, NotScanned, NotScannedReason, Outcome, Progress,
-    ScanOptions, Target,
+    panic_message, scan_targets, Found, GitFinding, NotScanned, NotScannedReason, Outcome,
+    Progress, ScanOptions, Target,
 };
 use crate::tree::{self, Context, Problem};
 use keyhound_core::Cancel;
@@ -455,6 +455,7 @@ fn attribute(
                 outcome.bytes += bytes;
                 if let Some(Report::Findings(content)) = packs.reports.remove(&entry.id) {
                     let commit = authors.of(graph, entry.commit);
+                    outcome.problems.extend(content.problems(&entry.id, path));
                     let (findings, suppressed) = content.located(&entry.id, path, commit.as_ref());
                     outcome.findings.extend(findings);
                     outcome.suppressed.extend(suppressed);
@@ -494,6 +495,7 @@ fn unreachable_packed_blobs(
         outcome.blobs += 1;
         outcome.bytes += bytes;
         if let Some(Report::Findings(content)) = packs.reports.remove(&id) {
+            outcome.problems.extend(content.problems(&id, UNREACHABLE));
             let (findings, suppressed) = content.located(&id, UNREACHABLE, None);
             if let Some(progress) = &options.progress {
                 findings.iter().for_each(|found| progress.found(found));
@@ -526,9 +528,9 @@ fn unreachable_packed_blobs(
 struct Stream<'p> {
     progress: &'p dyn Progress,
     /// What the packs' scan found: a blob and its findings.
-    arriving: std::sync::mpsc::Receiver<(ObjectId, Vec<Finding>)>,
+    arriving: std::sync::mpsc::Receiver<(ObjectId, Vec<Found>)>,
     /// Findings in blobs the walk has not met yet.
-    pending: HashMap<ObjectId, Vec<Finding>>,
+    pending: HashMap<ObjectId, Vec<Found>>,
     /// Blobs whose findings were told (a blob in two packs is scanned twice).
     told: HashSet<ObjectId>,
 }
@@ -559,7 +561,7 @@ impl Stream<'_> {
     /// After the walk: tells what the packs find until their scan ends. Findings in blobs
     /// no commit reaches stay pending (`all_objects` tells them).
     fn rest(&mut self, introduced: &Introduced, graph: &Graph, authors: &mut Authors<'_>) {
-        let pending: Vec<(ObjectId, Vec<Finding>)> = self.pending.drain().collect();
+        let pending: Vec<(ObjectId, Vec<Found>)> = self.pending.drain().collect();
         for (id, findings) in pending {
             self.arrived(introduced, id, findings, graph, authors);
         }
@@ -572,7 +574,7 @@ impl Stream<'_> {
         &mut self,
         introduced: &Introduced,
         id: ObjectId,
-        findings: Vec<Finding>,
+        findings: Vec<Found>,
         graph: &Graph,
         authors: &mut Authors<'_>,
     ) {
@@ -591,7 +593,7 @@ impl Stream<'_> {
         &mut self,
         introduced: &Introduced,
         place: u32,
-        findings: Vec<Finding>,
+        findings: Vec<Found>,
         graph: &Graph,
         authors: &mut Authors<'_>,
     ) {
@@ -601,12 +603,13 @@ impl Stream<'_> {
         }
         let commit = authors.of(graph, entry.commit);
         let path = &introduced.paths[entry.path as usize];
-        for finding in findings {
+        for found in findings {
             self.progress.found(&GitFinding {
-                finding,
+                finding: found.finding,
                 path: path.to_vec(),
                 blob: entry.id,
                 commit: commit.clone(),
+                entry: found.entry.map(|entry| entry.to_string()),
             });
         }
     }

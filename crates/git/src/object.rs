@@ -25,6 +25,14 @@ pub enum ObjectProblem {
         /// The cap.
         limit: usize,
     },
+    /// The blob is an archive, and part of it could not be read: an encrypted or damaged
+    /// entry, a compression method keyhound does not read, a limit reached.
+    Archive {
+        /// The entry, `!/` between nested archives (empty: the archive itself).
+        entry: String,
+        /// What kept it from being read.
+        problem: String,
+    },
 }
 
 impl std::error::Error for ObjectProblem {}
@@ -36,6 +44,10 @@ impl std::fmt::Display for ObjectProblem {
             ObjectProblem::Corrupt(message) => write!(f, "object unreadable: {message}"),
             ObjectProblem::WrongKind(kind) => write!(f, "object is a {kind}"),
             ObjectProblem::Panicked(message) => write!(f, "panicked: {message}"),
+            ObjectProblem::Archive { entry, problem } if entry.is_empty() => f.write_str(problem),
+            ObjectProblem::Archive { entry, problem } => {
+                write!(f, "archive entry {entry}: {problem}")
+            }
             ObjectProblem::TooManyFindings { limit } => {
                 f.write_str(&keyhound_core::too_many_findings(*limit))
             }

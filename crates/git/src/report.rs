@@ -81,7 +81,7 @@ impl Outcome {
                 blob: found.blob.to_string(),
                 commit,
             };
-            builder.git_finding(origin, found.finding, allowance);
+            builder.git_entry_finding(origin, found.entry, found.finding, allowance);
         }
         builder.build()
     }

@@ -2,12 +2,14 @@
 //! repository handle and one scanner scratch per worker.
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 
 use gix::objs::tree::EntryMode;
 use gix::odb::Header;
 use gix::ObjectId;
+use keyhound_archive::{Limits, Visit};
 use keyhound_core::{Allowance, Ended, Finding, Fingerprint, InlineAllowances, Scanner, Scratch};
 
 use crate::object::{read, CommitInfo, ObjectProblem};
@@ -39,6 +41,9 @@ pub struct GitFinding {
     pub blob: ObjectId,
     /// The commit that introduced it; `None` for the index and unreachable objects.
     pub commit: Option<Arc<CommitInfo>>,
+    /// When the blob is an archive (a jar, a zip, a tarball): the entry the finding is in,
+    /// `!/` between nested archives. Lines and columns are then the entry's.
+    pub entry: Option<String>,
 }
 
 /// An entry that was deliberately not scanned, and why.
@@ -127,16 +132,21 @@ pub struct ScanOptions {
     pub progress: Option<Arc<dyn Progress>>,
     /// Stops the scan when set: it returns soon after, [`Outcome::cancelled`].
     pub cancel: Cancel,
+    /// Open blobs that are archives (a jar, a zip, a tarball, told by their content) and
+    /// scan their entries, within these limits; `None` scans them as bytes.
+    pub archives: Option<keyhound_archive::Limits>,
 }
 
 impl Default for ScanOptions {
-    /// Blobs up to 64 MiB, one thread per CPU, no progress.
+    /// Blobs up to 64 MiB, one thread per CPU, no progress, archives opened within the
+    /// default limits.
     fn default() -> ScanOptions {
         ScanOptions {
             max_blob_size: DEFAULT_MAX_BLOB_SIZE,
             threads: 0,
             progress: None,
             cancel: Cancel::default(),
+            archives: Some(keyhound_archive::Limits::default()),
         }
     }
 }
@@ -208,11 +218,11 @@ impl Tally {
                 bytes,
                 findings,
                 suppressed,
-                stopped,
+                problems,
             } => {
                 self.blobs += 1;
                 self.bytes += bytes;
-                if findings.is_empty() && suppressed.is_empty() && stopped.is_none() {
+                if findings.is_empty() && suppressed.is_empty() && problems.is_empty() {
                     return;
                 }
             }
@@ -231,8 +241,9 @@ enum Scanned {
         bytes: u64,
         findings: Vec<GitFinding>,
         suppressed: Vec<(GitFinding, Allowance)>,
-        /// Why the blob was not scanned to its end (the findings cap), if it was not.
-        stopped: Option<Problem>,
+        /// Why the blob was not scanned to its end (the findings cap), and what kept
+        /// parts of an archive blob from being read.
+        problems: Vec<Problem>,
     },
     NotScanned(NotScanned),
     Symlink,
@@ -362,12 +373,12 @@ pub(crate) fn scan_produced(
             Scanned::Findings {
                 findings,
                 suppressed,
-                stopped,
+                problems,
                 ..
             } => {
                 outcome.findings.extend(findings);
                 outcome.suppressed.extend(suppressed);
-                outcome.problems.extend(stopped);
+                outcome.problems.extend(problems);
             }
             Scanned::NotScanned(entry) => outcome.not_scanned.push(entry),
             Scanned::Symlink => {}
@@ -479,12 +490,12 @@ fn scan_one(
             })
         }
     };
-    let Some(mut content) = scan_content(data, scanner, scratch) else {
+    let Some(mut content) = scan_content(data, scanner, scratch, options.archives) else {
         return not_scanned(NotScannedReason::LfsPointer);
     };
     let bytes = data.len() as u64;
     if !content.is_empty() && !target.previous.is_empty() {
-        let known = previous_fingerprints(repo, &target.previous, scanner, scratch, old);
+        let known = previous_fingerprints(repo, &target.previous, scanner, options, scratch, old);
         content.forget(|finding| known.contains(&finding.fingerprint));
     }
     let stopped = (content.ended == Ended::TooManyFindings).then(|| Problem {
@@ -494,40 +505,76 @@ fn scan_one(
             limit: scanner.max_findings(),
         },
     });
+    let problems = content.problems(&target.blob, &target.path);
     let (findings, suppressed) =
         content.located(&target.blob, &target.path, target.commit.as_ref());
     Scanned::Findings {
         bytes,
         findings,
         suppressed,
-        stopped,
+        problems: stopped.into_iter().chain(problems).collect(),
     }
 }
 
 /// What scanning a blob's content found, before it is known where the blob was.
 #[derive(Debug)]
 pub(crate) struct Content {
-    findings: Vec<Finding>,
-    suppressed: Vec<(Finding, Allowance)>,
+    findings: Vec<Found>,
+    suppressed: Vec<(Found, Allowance)>,
     /// Whether the scan reached the blob's end (or stopped at the findings cap).
     pub(crate) ended: Ended,
+    /// What kept part of an archive blob from being read.
+    archive_problems: Vec<keyhound_archive::Problem>,
+}
+
+/// A finding of a blob, and the archive entry it is in when the blob is an archive.
+#[derive(Clone, Debug)]
+pub(crate) struct Found {
+    pub(crate) finding: Finding,
+    pub(crate) entry: Option<Arc<str>>,
+}
+
+impl Found {
+    fn plain(finding: Finding) -> Found {
+        Found {
+            finding,
+            entry: None,
+        }
+    }
 }
 
 impl Content {
     /// The findings no inline comment allows.
-    pub(crate) fn findings(&self) -> &[Finding] {
+    pub(crate) fn findings(&self) -> &[Found] {
         &self.findings
     }
 
-    /// Nothing found, not even an allowed finding.
+    /// Nothing found, not even an allowed finding, and nothing that kept an archive from
+    /// being read.
     pub(crate) fn is_empty(&self) -> bool {
-        self.findings.is_empty() && self.suppressed.is_empty()
+        self.findings.is_empty() && self.suppressed.is_empty() && self.archive_problems.is_empty()
     }
 
     /// Drops the findings `known` says are not new.
     fn forget(&mut self, known: impl Fn(&Finding) -> bool) {
-        self.findings.retain(|finding| !known(finding));
-        self.suppressed.retain(|(finding, _)| !known(finding));
+        self.findings.retain(|found| !known(&found.finding));
+        self.suppressed.retain(|(found, _)| !known(&found.finding));
+    }
+
+    /// What kept part of the archive blob `blob` at `path` from being read, as problems
+    /// of the scan (each makes it incomplete).
+    pub(crate) fn problems(&self, blob: &ObjectId, path: &[u8]) -> Vec<Problem> {
+        self.archive_problems
+            .iter()
+            .map(|problem| Problem {
+                id: Some(*blob),
+                context: Context::Path(path.to_vec()),
+                problem: ObjectProblem::Archive {
+                    entry: problem.entry().to_string(),
+                    problem: problem.to_string(),
+                },
+            })
+            .collect()
     }
 
     /// The findings and the allowed ones, each with the blob's id, path and commit.
@@ -537,11 +584,12 @@ impl Content {
         path: &[u8],
         commit: Option<&Arc<CommitInfo>>,
     ) -> (Vec<GitFinding>, Vec<(GitFinding, Allowance)>) {
-        let found = |finding| GitFinding {
-            finding,
+        let found = |found: Found| GitFinding {
+            finding: found.finding,
             path: path.to_vec(),
             blob: *blob,
             commit: commit.cloned(),
+            entry: found.entry.map(|entry| entry.to_string()),
         };
         let findings = self.findings.into_iter().map(found).collect();
         let suppressed = self
@@ -554,17 +602,23 @@ impl Content {
 }
 
 /// Scans a blob's content: `None` for a Git LFS pointer (the file itself is elsewhere).
-/// Findings an inline comment allows are kept apart.
+/// Findings an inline comment allows are kept apart. A blob that is an archive has its
+/// entries scanned, with `archives` the limits (`None`: read as bytes).
 pub(crate) fn scan_content(
     data: &[u8],
     scanner: &Scanner,
     scratch: &mut Scratch,
+    archives: Option<Limits>,
 ) -> Option<Content> {
     if data.starts_with(LFS_POINTER) && data.len() < 1024 {
         return None;
     }
     #[cfg(test)]
     test_hooks::scanning(data);
+    let head = &data[..data.len().min(keyhound_archive::SNIFF_LEN)];
+    if let Some(limits) = archives.filter(|_| keyhound_archive::Format::sniff(head).is_some()) {
+        return Some(scan_archive(data, scanner, scratch, limits));
+    }
     let (mut findings, mut suppressed) = (Vec::new(), Vec::new());
     let mut allowances = InlineAllowances::new(data);
     let ended = scanner.scan_with(data, scratch, |finding| {
@@ -580,10 +634,56 @@ pub(crate) fn scan_content(
         keyhound_report::own::set_aside(&mut findings, &mut suppressed);
     }
     Some(Content {
-        findings,
-        suppressed,
+        findings: findings.into_iter().map(Found::plain).collect(),
+        suppressed: suppressed
+            .into_iter()
+            .map(|(finding, allowance)| (Found::plain(finding), allowance))
+            .collect(),
         ended,
+        archive_problems: Vec::new(),
     })
+}
+
+/// Scans the entries of an archive blob (a jar, a zip, a tarball) with keyhound-archive:
+/// each finding carries its entry.
+fn scan_archive(data: &[u8], scanner: &Scanner, scratch: &mut Scratch, limits: Limits) -> Content {
+    let mut content = Content {
+        findings: Vec::new(),
+        suppressed: Vec::new(),
+        ended: Ended::Complete,
+        archive_problems: Vec::new(),
+    };
+    let mut buffer = Vec::new();
+    let mut visit = |path: &str, entry: &mut dyn Read| {
+        let entry_name: Arc<str> = Arc::from(path);
+        let found = |finding| Found {
+            finding,
+            entry: Some(Arc::clone(&entry_name)),
+        };
+        let streamed = scanner.stream(entry, scratch, &mut buffer, |finding, window| {
+            match window.inline_allowance(&finding) {
+                Some(allowance) => content.suppressed.push((found(finding), allowance)),
+                None => content.findings.push(found(finding)),
+            }
+            ControlFlow::Continue(())
+        })?;
+        if streamed.ended == Ended::TooManyFindings {
+            content.ended = Ended::TooManyFindings;
+            return Ok(Visit::Stop);
+        }
+        Ok(Visit::Continue)
+    };
+    let mut problems = Vec::new();
+    // An archive blob is in memory already; the limits bound what it expands to.
+    keyhound_archive::walk(
+        std::io::Cursor::new(data),
+        limits,
+        &Cancel::default(),
+        &mut visit,
+        &mut |problem| problems.push(problem),
+    );
+    content.archive_problems = problems;
+    content
 }
 
 /// Fingerprints of what the replaced blobs already held. A replaced blob that cannot be
@@ -592,16 +692,20 @@ fn previous_fingerprints(
     repo: &gix::Repository,
     previous: &[ObjectId],
     scanner: &Scanner,
+    options: &ScanOptions,
     scratch: &mut Scratch,
     buf: &mut Vec<u8>,
 ) -> HashSet<Fingerprint> {
     let mut known = HashSet::new();
     for id in previous {
         if let Ok(data) = read(repo, id, gix::object::Kind::Blob, buf) {
-            scanner.scan_with(data, scratch, |finding| {
-                known.insert(finding.fingerprint);
-                ControlFlow::Continue(())
-            });
+            if let Some(content) = scan_content(data, scanner, scratch, options.archives) {
+                let found = content
+                    .findings
+                    .iter()
+                    .chain(content.suppressed.iter().map(|(f, _)| f));
+                known.extend(found.map(|found| found.finding.fingerprint));
+            }
         }
     }
     known

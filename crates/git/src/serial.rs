@@ -35,6 +35,9 @@ struct FindingRecord<'a> {
     blob: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
+    /// Archive blobs only: the entry the finding is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<&'a str>,
 }
 
 impl Serialize for GitFinding {
@@ -45,6 +48,7 @@ impl Serialize for GitFinding {
             finding: self.finding.shown(false),
             blob: self.blob.to_string(),
             commit: self.commit.as_deref(),
+            entry: self.entry.as_deref(),
         }
         .serialize(serializer)
     }

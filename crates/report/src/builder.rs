@@ -6,6 +6,9 @@ use keyhound_core::{Allowance, Finding};
 
 use crate::model::{GitOrigin, Report, Source, SourceFindings, Stats};
 
+/// A git finding's group: the blob's path, id and commit, and the archive entry.
+type GitGroup = (Vec<u8>, String, Option<String>, Option<String>);
+
 /// Gathers a scan's results into a [`Report`]: findings by source, and every counter.
 ///
 /// ```
@@ -23,7 +26,7 @@ use crate::model::{GitOrigin, Report, Source, SourceFindings, Stats};
 pub struct ReportBuilder {
     report: Report,
     /// Git groups by (path, blob, commit), so each blob at a path in a commit is one group.
-    git_groups: HashMap<(Vec<u8>, String, Option<String>), usize>,
+    git_groups: HashMap<GitGroup, usize>,
 }
 
 impl ReportBuilder {
@@ -98,15 +101,36 @@ impl ReportBuilder {
         finding: Finding,
         allowance: Option<Allowance>,
     ) {
+        self.git_entry_finding(origin, None, finding, allowance);
+    }
+
+    /// [`ReportBuilder::git_finding`] for a blob that is an archive: the finding is in
+    /// `entry` (`!/` between nested archives), its source a [`Source::Archive`] holding
+    /// the blob. With `entry` `None`, the blob's own finding.
+    pub fn git_entry_finding(
+        &mut self,
+        origin: GitOrigin,
+        entry: Option<String>,
+        finding: Finding,
+        allowance: Option<Allowance>,
+    ) {
         let key = (
             origin.path.clone(),
             origin.blob.clone(),
             origin.commit.as_ref().map(|c| c.id.clone()),
+            entry.clone(),
         );
         let sources = &mut self.report.sources;
         let index = *self.git_groups.entry(key).or_insert_with(|| {
+            let source = match entry {
+                Some(entry) => Source::Archive {
+                    container: Box::new(Source::Git(origin)),
+                    entry,
+                },
+                None => Source::Git(origin),
+            };
             sources.push(SourceFindings {
-                source: Source::Git(origin),
+                source,
                 findings: Vec::new(),
                 suppressed: Vec::new(),
             });

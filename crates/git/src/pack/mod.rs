@@ -44,7 +44,7 @@ const NONE: u32 = u32::MAX;
 
 /// Where a pack scan sends the findings of a blob (those no inline comment allows), as it
 /// finds them.
-pub(crate) type Found = std::sync::mpsc::Sender<(ObjectId, Vec<keyhound_core::Finding>)>;
+pub(crate) type Found = std::sync::mpsc::Sender<(ObjectId, Vec<crate::scan::Found>)>;
 
 /// What scanning a packed blob found that is worth reporting.
 pub(crate) enum Report {
@@ -565,7 +565,8 @@ impl<'a> Worker<'a> {
 
     fn scan(&mut self, id: ObjectId, position: u32, depth: usize) {
         let data = &self.levels[depth];
-        let Some(content) = scan_content(data, self.scanner, &mut self.scratch) else {
+        let archives = self.options.archives;
+        let Some(content) = scan_content(data, self.scanner, &mut self.scratch, archives) else {
             self.reports
                 .push((id, Report::NotScanned(NotScannedReason::LfsPointer)));
             self.done(0);
