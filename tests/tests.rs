@@ -2,11 +2,13 @@
 //! fixtures. One module per area; helpers in `util`.
 
 mod action;
+#[cfg(feature = "audit")]
 mod audit;
 mod baseline;
 mod canary;
 mod config;
 mod env;
+mod features;
 mod fixtures;
 mod git;
 mod gitlab;
@@ -18,6 +20,8 @@ mod linear;
 mod paper_cuts;
 mod sarif;
 mod scan;
+#[cfg(feature = "verify")]
 mod stub;
 mod util;
+#[cfg(feature = "verify")]
 mod verify;
