@@ -388,7 +388,7 @@ fn action_yml_is_a_composite_action_running_the_script() {
     // What must be there, whatever parses it.
     for needle in [
         "using: composite",
-        "cargo install --locked --path \"$GITHUB_ACTION_PATH\"",
+        "cargo install --locked --features full --path \"$GITHUB_ACTION_PATH\"",
         "$GITHUB_ACTION_PATH/ci/keyhound-ci.sh",
         "github.event.pull_request.base.sha",
         "github.event.pull_request.head.sha",

@@ -256,7 +256,10 @@ fn a_staged_jar_holding_a_key_blocks_the_commit_and_history_finds_it_inside() {
     let run = run_in(repo.path(), &mut commit);
     assert_ne!(run.code, 0, "the commit is refused");
     let said = format!("{}{}", run.stdout, run.stderr);
-    assert!(said.contains("lib/cfg.jar!/application.properties:2"), "{said}");
+    assert!(
+        said.contains("lib/cfg.jar!/application.properties:2"),
+        "{said}"
+    );
     assert!(!said.contains(SECRET));
 
     // Committed past the hook, history finds it in the jar, and --no-archives does not.

@@ -192,6 +192,7 @@ fn baseline_path_with_a_secret_is_refused_without_it() {
     }
 }
 
+#[cfg(feature = "verify")]
 #[test]
 fn sts_endpoint_with_a_secret_is_refused_without_it() {
     let dir = util::temp_dir();

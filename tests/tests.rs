@@ -3,11 +3,13 @@
 
 mod action;
 mod archives;
+#[cfg(feature = "audit")]
 mod audit;
 mod baseline;
 mod canary;
 mod config;
 mod env;
+mod features;
 mod fixtures;
 mod git;
 mod gitlab;
@@ -19,6 +21,8 @@ mod linear;
 mod paper_cuts;
 mod sarif;
 mod scan;
+#[cfg(feature = "verify")]
 mod stub;
 mod util;
+#[cfg(feature = "verify")]
 mod verify;

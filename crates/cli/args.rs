@@ -47,7 +47,8 @@ pub enum Command {
     /// Audit this host, or an image or container file system mounted at --root, for CIS
     /// AWS 1.18: is an instance role attached (EC2 only), and are long-lived keys in
     /// credentials files, cloud-init, systemd units, cron, shell files, process
-    /// environments or applications? PASS or FAIL, with the evidence.
+    /// environments or applications? PASS or FAIL, with the evidence. Cargo feature
+    /// `audit` (release binaries have it).
     #[command(after_help = AUDIT_EXIT_CODES)]
     Audit(AuditArgs),
 }
@@ -512,7 +513,7 @@ pub struct VerifyArgs {
     /// (with its account and ARN), `invalid`, or `unknown` (no clear answer). This sends
     /// the credentials to AWS over the network, which nothing else in keyhound does; off
     /// by default. Canary tokens are never sent. Honours HTTPS_PROXY, HTTP_PROXY,
-    /// ALL_PROXY and NO_PROXY.
+    /// ALL_PROXY and NO_PROXY. Cargo feature `verify` (release binaries have it).
     #[arg(long)]
     pub verify: bool,
 
@@ -521,11 +522,11 @@ pub struct VerifyArgs {
     #[arg(
         long,
         value_name = "URL",
-        default_value = keyhound_verify::sts::DEFAULT_ENDPOINT,
+        default_value = STS_DEFAULT_ENDPOINT,
         value_parser = EndpointParser,
         requires = "verify"
     )]
-    pub sts_endpoint: keyhound_verify::sts::Endpoint,
+    pub sts_endpoint: StsEndpoint,
 
     /// How long one --verify request may take, from connecting to the last byte of the
     /// answer (seconds, or with an `ms` suffix). A key whose request times out is `unknown`.
@@ -539,6 +540,20 @@ pub struct VerifyArgs {
     pub verify_timeout: std::time::Duration,
 }
 
+/// `--sts-endpoint`'s default: keyhound-verify's, which a test compares when the `verify`
+/// feature is on (the flag is in `--help` without it too).
+const STS_DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
+
+/// A parsed `--sts-endpoint`.
+#[cfg(feature = "verify")]
+pub type StsEndpoint = keyhound_verify::sts::Endpoint;
+
+/// `--sts-endpoint` in a build without the `verify` feature: the text, unchecked, since
+/// `--verify`, which it requires, is refused (`features::lacking`).
+#[cfg(not(feature = "verify"))]
+pub type StsEndpoint = String;
+
+#[cfg(feature = "verify")]
 impl VerifyArgs {
     /// How to verify, when `--verify` was given.
     pub fn options(&self) -> Option<keyhound_verify::Options> {
@@ -634,6 +649,12 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[cfg(feature = "verify")]
+    #[test]
+    fn the_sts_default_is_keyhound_verifys() {
+        assert_eq!(STS_DEFAULT_ENDPOINT, keyhound_verify::sts::DEFAULT_ENDPOINT);
+    }
+
     #[test]
     fn durations_parse() {
         use std::time::Duration;
@@ -657,7 +678,7 @@ mod tests {
 pub struct EndpointParser;
 
 impl clap::builder::TypedValueParser for EndpointParser {
-    type Value = keyhound_verify::sts::Endpoint;
+    type Value = StsEndpoint;
 
     fn parse_ref(
         &self,
@@ -673,6 +694,9 @@ impl clap::builder::TypedValueParser for EndpointParser {
             .with_cmd(cmd)
         };
         let text = value.to_str().ok_or_else(|| fail("not UTF-8"))?;
-        keyhound_verify::sts::Endpoint::parse(text).map_err(|why| fail(&why))
+        #[cfg(feature = "verify")]
+        return keyhound_verify::sts::Endpoint::parse(text).map_err(|why| fail(&why));
+        #[cfg(not(feature = "verify"))]
+        return Ok(text.to_owned());
     }
 }

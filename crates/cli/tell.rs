@@ -45,6 +45,7 @@ pub fn tell_walk(event: &Event) {
 }
 
 /// Says what `--verify` is doing.
+#[cfg(feature = "verify")]
 pub fn tell_verify(event: keyhound_verify::Event) {
     match event {
         keyhound_verify::Event::Verifying {

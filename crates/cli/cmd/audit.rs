@@ -49,10 +49,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         audit(&options, &scanner, notice).map_err(|err| anyhow::anyhow!("--root {err}"))?;
     config.apply(&mut audit.report);
     audit.report.forget_suppressed();
-    if let Some(options) = args.verification.options() {
-        let findings = audit.report.findings().map(|(_, f)| f);
-        audit.report.verification = Some(verify(findings, &options));
-    }
+    let findings = audit.report.findings().map(|(_, f)| f);
+    audit.report.verification = verify(findings, &args.verification);
     audit.report.stats.elapsed = started.elapsed();
 
     let (mut out, to_file) = open_output(args.report_path.as_deref())?;

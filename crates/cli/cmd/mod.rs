@@ -1,6 +1,7 @@
 //! One module per sub-command, and what they share: filtering, verifying and writing the
 //! report, and choosing the exit code.
 
+#[cfg(feature = "audit")]
 pub mod audit;
 pub mod env;
 pub mod git;
@@ -18,9 +19,8 @@ use keyhound_report::{
     WriteOptions,
 };
 
-use crate::args::{ColorChoice, OutputArgs};
+use crate::args::{ColorChoice, OutputArgs, VerifyArgs};
 use crate::exit::ExitCode;
-use crate::tell::tell_verify;
 
 /// Applies the configuration's allowlists and example policy, inline suppressions and
 /// the baseline to a finished report, verifies what is left with `--verify`, then writes
@@ -44,9 +44,7 @@ pub fn finish(
         tell_stale(&report);
     }
     // Only what will be reported is verified: not what was allowlisted or baselined.
-    if let Some(options) = output.verification.options() {
-        report.verification = Some(verify(report.findings().map(|(_, f)| f), &options));
-    }
+    report.verification = verify(report.findings().map(|(_, f)| f), &output.verification);
     emit(&report, output, &config.rules)
 }
 
@@ -160,12 +158,30 @@ fn tell_stale(report: &Report) {
     }
 }
 
-/// `--verify`: asks STS about every credential among `findings`, saying so on stderr.
+/// `--verify`: asks STS about every credential among `findings`, saying so on stderr;
+/// `None` without `--verify`.
+#[cfg(feature = "verify")]
 pub fn verify<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
-    options: &keyhound_verify::Options,
-) -> Verifications {
-    keyhound_verify::verify(findings, options, tell_verify)
+    args: &VerifyArgs,
+) -> Option<Verifications> {
+    let options = args.options()?;
+    Some(keyhound_verify::verify(
+        findings,
+        &options,
+        crate::tell::tell_verify,
+    ))
+}
+
+/// `--verify` in a build without the `verify` feature: `main` refused it before the scan
+/// (`features::lacking`), so there is nothing to verify.
+#[cfg(not(feature = "verify"))]
+pub fn verify<'a>(
+    _findings: impl IntoIterator<Item = &'a Finding>,
+    args: &VerifyArgs,
+) -> Option<Verifications> {
+    debug_assert!(!args.verify, "main refuses --verify without the feature");
+    None
 }
 
 /// Writes `report` in the chosen format to stdout (or to `--report-path`), the summary
