@@ -1126,6 +1126,21 @@ fn install_hook_help_explains_keyhound_and_path() {
 
 // --- the pre-commit framework in every stage -----------------------------------------------
 
+/// The environment pre-commit and git run in for these tests: their own pre-commit home
+/// under `tmp`, this build's `keyhound` on PATH, no system or global git configuration,
+/// and nothing git sets for a hook inherited from the test's own environment.
+fn framework_env(cmd: &mut Command, tmp: &Path) {
+    cmd.stdin(Stdio::null())
+        .env("PRE_COMMIT_HOME", tmp.join("pre-commit-home"))
+        .env("PATH", path_with_bin())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("KEYHOUND")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE");
+}
+
 /// A hook repository holding only this checkout's `.pre-commit-hooks.yaml`, committed:
 /// its `keyhound-system` hook runs the `keyhound` on PATH, so nothing is built.
 fn hook_manifest_repo() -> (Repo, String) {
@@ -1163,16 +1178,7 @@ fn pre_commit_splitting_a_long_commit_reports_each_key_once() {
     }
     repo.write("generated/module-1500/settings.env", credentials_file());
     repo.git(&["add", "-A"]);
-    let env = |cmd: &mut Command| {
-        cmd.stdin(Stdio::null())
-            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
-            .env("PATH", path_with_bin())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("KEYHOUND")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE");
-    };
+    let env = |cmd: &mut Command| framework_env(cmd, tmp.path());
     let mut install = Command::new(&pre_commit[0]);
     install.args(&pre_commit[1..]).arg("install");
     env(&mut install);
@@ -1217,17 +1223,7 @@ fn pre_commit_framework_checks_what_each_stage_asks_for() {
         ),
     );
     repo.commit_all("a key, committed before any hook");
-    let env = |cmd: &mut Command| {
-        cmd.stdin(Stdio::null())
-            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
-            .env("PATH", path_with_bin())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env_remove("KEYHOUND")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE");
-    };
+    let env = |cmd: &mut Command| framework_env(cmd, tmp.path());
     let pre_commit_run = |args: &[&str]| {
         let mut cmd = Command::new(&pre_commit[0]);
         cmd.args(&pre_commit[1..])
