@@ -287,3 +287,54 @@ fn a_staged_jar_holding_a_key_blocks_the_commit_and_history_finds_it_inside() {
         run.stderr
     );
 }
+
+/// A `docker save` tarball (OCI layout inside, as Docker 25 writes it): the image config's
+/// `Env`, and a file of a layer that a later layer deletes with a whiteout, are found; the
+/// file ships in the image whatever the later layer says.
+#[test]
+fn a_docker_save_tarball_yields_its_env_keys_and_files_later_layers_delete() {
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, content) in files {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *content).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+    let base = tar_of(&[
+        ("etc/os-release", b"ID=debian\n"),
+        ("srv/app.env", credentials_file().as_bytes()),
+    ]);
+    let cleanup = tar_of(&[("srv/.wh.app.env", b"")]);
+    let config = format!(
+        "{{\"architecture\":\"amd64\",\"config\":{{\"Env\":[\"PATH=/usr/bin\",\
+         \"AWS_ACCESS_KEY_ID={KEY_ID_2}\",\"AWS_SECRET_ACCESS_KEY={SECRET_2}\"]}},\
+         \"history\":[{{\"created_by\":\"COPY app.env /srv/\"}},\
+         {{\"created_by\":\"RUN rm /srv/app.env\"}}],\
+         \"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}}}}\n"
+    );
+    let manifest = "[{\"Config\":\"blobs/sha256/c0\",\"RepoTags\":[\"app:1\"],\
+                    \"Layers\":[\"blobs/sha256/l1\",\"blobs/sha256/l2\"]}]\n";
+    let image = tar_of(&[
+        ("blobs/sha256/l1", &base),
+        ("blobs/sha256/l2", &cleanup),
+        ("blobs/sha256/c0", config.as_bytes()),
+        ("manifest.json", manifest.as_bytes()),
+        ("oci-layout", b"{\"imageLayoutVersion\":\"1.0.0\"}"),
+    ]);
+    let dir = temp_dir();
+    write(dir.path(), "app-image.tar", image);
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec![
+            "app-image.tar!/blobs/sha256/c0:1:credential",
+            "app-image.tar!/blobs/sha256/l1!/srv/app.env:2:credential",
+        ]
+    );
+    assert!(!run.stdout.contains(SECRET) && !run.stdout.contains(SECRET_2));
+}
