@@ -337,4 +337,23 @@ fn a_docker_save_tarball_yields_its_env_keys_and_files_later_layers_delete() {
         ]
     );
     assert!(!run.stdout.contains(SECRET) && !run.stdout.contains(SECRET_2));
+    let by_path = |path: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(path))
+            .unwrap()
+            .clone()
+    };
+    // The deleted file names the layer that deletes it; the config's key is no file.
+    assert_eq!(by_path("l1!/srv/app.env")["deleted_by"], "blobs/sha256/l2");
+    assert!(by_path("c0").get("deleted_by").is_none());
+    let run = scan(dir.path(), &["."]);
+    assert!(
+        run.stdout
+            .contains("deleted by the later layer blobs/sha256/l2: still in the image"),
+        "{}",
+        run.stdout
+    );
 }

@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod format;
+pub mod image;
 mod limits;
 mod walk;
 

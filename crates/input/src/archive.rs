@@ -3,7 +3,7 @@
 
 use std::io::{Read, Seek};
 
-use keyhound_archive::{Limits, Problem, Visit};
+use keyhound_archive::{image, Limits, Problem, Visit};
 use keyhound_core::{Cancel, Scanner, Scratch};
 use keyhound_report::Source;
 
@@ -20,8 +20,9 @@ pub struct Clean {
 
 /// Scans every entry of the archive `input`, found at `container`: an
 /// [`Event::Scanned`] for each entry with findings, an [`Event::Unreadable`] for each
-/// [`Problem`] (an encrypted or damaged entry, a limit reached), through `send`. Entries
-/// with nothing to report are only counted, in what it returns.
+/// [`Problem`] (an encrypted or damaged entry, a limit reached), through `send` once the
+/// archive is read. Entries with nothing to report are only counted, in what it returns.
+/// In a `docker save` tarball, a file that a later layer deletes says which layer.
 #[allow(clippy::too_many_arguments)]
 pub fn scan_archive<R: Read + Seek>(
     container: &Source,
@@ -35,10 +36,28 @@ pub fn scan_archive<R: Read + Seek>(
 ) -> Clean {
     let mut clean = Clean::default();
     let mut problems = Vec::new();
+    // Held to the end: a later layer's whiteout and the manifest come after the file.
+    let mut scanned = Vec::new();
+    let mut whiteouts = Vec::new();
+    let mut manifest = None;
     let mut visit = |entry: &str, content: &mut dyn Read| {
-        let source = Source::Archive {
-            container: Box::new(container.clone()),
-            entry: entry.to_string(),
+        if entry
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with(".wh."))
+        {
+            whiteouts.push(entry.to_string());
+        }
+        let mut captured;
+        let content: &mut dyn Read = if entry == "manifest.json" {
+            // Its start read first to learn the layers' order; scanned whole all the same.
+            let mut bytes = Vec::new();
+            (&mut *content).take(MAX_MANIFEST).read_to_end(&mut bytes)?;
+            manifest = Some(bytes.clone());
+            captured = std::io::Cursor::new(bytes).chain(content);
+            &mut captured
+        } else {
+            content
         };
         let mut findings = Vec::new();
         let mut suppressed = Vec::new();
@@ -60,14 +79,7 @@ pub fn scan_archive<R: Read + Seek>(
                 clean.bytes += bytes;
             }
         } else {
-            send(Event::Scanned {
-                source,
-                bytes,
-                findings,
-                suppressed,
-                stopped,
-                grew: false,
-            });
+            scanned.push((entry.to_string(), bytes, findings, suppressed, stopped));
         }
         match failed {
             Some(err) => Err(err),
@@ -77,11 +89,33 @@ pub fn scan_archive<R: Read + Seek>(
     keyhound_archive::walk(input, limits, cancel, &mut visit, &mut |problem| {
         problems.push(problem)
     });
+    let layers = manifest.as_deref().and_then(image::layer_order);
+    for (entry, bytes, findings, suppressed, stopped) in scanned {
+        let deleted_by = layers
+            .as_deref()
+            .and_then(|layers| image::deleted_by(layers, &whiteouts, &entry))
+            .map(str::to_string);
+        send(Event::Scanned {
+            source: Source::Archive {
+                container: Box::new(container.clone()),
+                entry,
+                deleted_by,
+            },
+            bytes,
+            findings,
+            suppressed,
+            stopped,
+            grew: false,
+        });
+    }
     for problem in problems {
         send(unreadable(container, &problem));
     }
     clean
 }
+
+/// The most of a `manifest.json` read to learn an image's layers.
+const MAX_MANIFEST: u64 = 1 << 20;
 
 /// A problem as an unreadable input: the entry (or the archive) and what kept it from
 /// being read.
@@ -89,6 +123,7 @@ fn unreadable(container: &Source, problem: &Problem) -> Event {
     let at = Source::Archive {
         container: Box::new(container.clone()),
         entry: problem.entry().to_string(),
+        deleted_by: None,
     };
     Event::Unreadable {
         path: Some(at.path().into_owned()),

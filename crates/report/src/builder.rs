@@ -126,6 +126,7 @@ impl ReportBuilder {
                 Some(entry) => Source::Archive {
                     container: Box::new(Source::Git(origin)),
                     entry,
+                    deleted_by: None,
                 },
                 None => Source::Git(origin),
             };

@@ -97,6 +97,14 @@ pub(crate) fn write_entry(
     if let Some(git) = file.source.git() {
         write_git(out, git, style)?;
     }
+    if let Some(layer) = file.source.deleted_by() {
+        writeln!(
+            out,
+            "    {:<8}by the later layer {}: still in the image",
+            "deleted",
+            escape(layer)
+        )?;
+    }
     writeln!(out)
 }
 

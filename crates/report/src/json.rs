@@ -73,6 +73,9 @@ struct FindingRecord<'a> {
     archive: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     entry: Option<String>,
+    /// Container images only: the later layer that deletes the file (a whiteout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_by: Option<&'a str>,
     #[serde(flatten)]
     finding: Shown<'a>,
     /// Git scans only: the blob, and the commit that introduced it.
@@ -204,6 +207,7 @@ fn finding_record<'a>(
         path: file.source.display(),
         archive: entry.as_ref().map(|_| file.source.outermost().display()),
         entry,
+        deleted_by: file.source.deleted_by(),
         finding: finding.shown(show_secrets),
         blob: git.map(|g| g.blob.as_str()),
         commit: git.and_then(|g| g.commit.as_deref()).map(|c| CommitRecord {

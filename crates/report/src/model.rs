@@ -38,6 +38,9 @@ pub enum Source {
         /// The entry's path inside it, `!/` between nested archives; empty for the
         /// content of a compressed file that is no archive (`notes.txt.gz`).
         entry: String,
+        /// In a container image: the later layer that deletes this file (a whiteout). The
+        /// file still ships in the image, in the layer that added it.
+        deleted_by: Option<String>,
     },
 }
 
@@ -78,8 +81,12 @@ impl Source {
                 Cow::Owned(PathBuf::from(format!("/proc/{pid}/environ ({command})")))
             }
             Source::Git(origin) => path_of_bytes(&origin.path),
-            Source::Archive { container, entry } if entry.is_empty() => container.path(),
-            Source::Archive { container, entry } => {
+            Source::Archive {
+                container, entry, ..
+            } if entry.is_empty() => container.path(),
+            Source::Archive {
+                container, entry, ..
+            } => {
                 let mut path = container.path().into_owned().into_os_string();
                 path.push("!/");
                 path.push(entry);
@@ -93,11 +100,22 @@ impl Source {
     /// Lines and columns of its findings count in the entry, not in the archive's file.
     pub fn archive_entry(&self) -> Option<String> {
         match self {
-            Source::Archive { container, entry } => Some(match container.archive_entry() {
+            Source::Archive {
+                container, entry, ..
+            } => Some(match container.archive_entry() {
                 Some(outer) if entry.is_empty() => outer,
                 Some(outer) => format!("{outer}!/{entry}"),
                 None => entry.clone(),
             }),
+            _ => None,
+        }
+    }
+
+    /// In a container image, the later layer that deletes this entry (see
+    /// [`Source::Archive`]).
+    pub fn deleted_by(&self) -> Option<&str> {
+        match self {
+            Source::Archive { deleted_by, .. } => deleted_by.as_deref(),
             _ => None,
         }
     }

@@ -511,6 +511,8 @@ fn result<'a>(
                     " In archive entry {entry}, line {}, column {}.",
                     primary.line, primary.column
                 )
+            }) + &file.source.deleted_by().map_or(String::new(), |layer| {
+                format!(" Deleted by the later layer {layer}: still in the image.")
             }),
         },
         locations: [Location {
