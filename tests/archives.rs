@@ -357,3 +357,42 @@ fn a_docker_save_tarball_yields_its_env_keys_and_files_later_layers_delete() {
         run.stdout
     );
 }
+
+/// An OCI image archive (as `skopeo copy … oci-archive:` writes it: no `manifest.json`),
+/// its layers gzip'd: the image manifest's `layers` give the order, and a file a later
+/// layer deletes names that layer too.
+#[test]
+fn an_oci_archive_names_the_layer_that_deletes_a_file() {
+    let base = tar_gz(&[("opt/tool/credentials", credentials_file().as_bytes())]);
+    // The whole directory deleted above it.
+    let cleanup = tar_gz(&[("opt/.wh.tool", b"")]);
+    let manifest = "{\"schemaVersion\":2,\
+                    \"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\
+                    \"config\":{\"digest\":\"sha256:cf\",\"size\":2},\
+                    \"layers\":[{\"digest\":\"sha256:a1\"},{\"digest\":\"sha256:b2\"}]}";
+    let index = "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:mf\"}]}";
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, content) in [
+        ("oci-layout", &b"{\"imageLayoutVersion\":\"1.0.0\"}"[..]),
+        ("index.json", index.as_bytes()),
+        ("blobs/sha256/mf", manifest.as_bytes()),
+        ("blobs/sha256/cf", b"{}"),
+        ("blobs/sha256/a1", &base),
+        ("blobs/sha256/b2", &cleanup),
+    ] {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, content).unwrap();
+    }
+    let dir = temp_dir();
+    write(dir.path(), "image.oci.tar", builder.into_inner().unwrap());
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec!["image.oci.tar!/blobs/sha256/a1!/opt/tool/credentials:2:credential"]
+    );
+    assert_eq!(json["findings"][0]["deleted_by"], "blobs/sha256/b2");
+}

@@ -19,6 +19,48 @@ pub fn layer_order(manifest: &[u8]) -> Option<Vec<String>> {
     Some(layers)
 }
 
+/// The layers of an OCI image archive, bottom first, from its image manifests (the blobs
+/// whose JSON lists `layers` by digest): `blobs/ALGORITHM/HEX` paths, each manifest's in
+/// its order. `None` when none of `blobs` is such a manifest.
+pub fn oci_layer_order(blobs: &[Vec<u8>]) -> Option<Vec<String>> {
+    let mut layers = Vec::new();
+    let mut any = false;
+    for blob in blobs {
+        let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(blob) else {
+            continue;
+        };
+        let Some(listed) = manifest.get("layers").and_then(|l| l.as_array()) else {
+            continue;
+        };
+        any = true;
+        for layer in listed {
+            let Some((algorithm, hex)) = layer
+                .get("digest")
+                .and_then(|d| d.as_str())
+                .and_then(|d| d.split_once(':'))
+            else {
+                continue;
+            };
+            let path = format!("blobs/{algorithm}/{hex}");
+            if !layers.contains(&path) {
+                layers.push(path);
+            }
+        }
+    }
+    any.then_some(layers)
+}
+
+/// Whether `head` (an entry's first bytes) may be an OCI image manifest: JSON naming
+/// `layers`.
+pub fn may_be_oci_manifest(head: &[u8]) -> bool {
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    start.is_some_and(|i| head[i] == b'{') && memchr_find(head, b"\"layers\"")
+}
+
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// The layer (one of `layers`, bottom first) that deletes the file at `entry`
 /// (`LAYER!/PATH`, as the walk names it) with a whiteout among `whiteouts` (the walk's
 /// paths of `.wh.` entries, `LAYER!/DIR/.wh.NAME`): the first layer above the file's that
@@ -99,6 +141,19 @@ mod tests {
             "added above the whiteout"
         );
         assert_eq!(by("manifest.json"), None);
+    }
+
+    #[test]
+    fn an_oci_manifest_lists_layers_by_digest() {
+        let manifest = br#"{"schemaVersion":2,"config":{"digest":"sha256:cc"},
+            "layers":[{"digest":"sha256:l1"},{"digest":"sha256:l2"}]}"#;
+        assert!(may_be_oci_manifest(manifest));
+        assert!(!may_be_oci_manifest(b"layers"));
+        assert_eq!(
+            oci_layer_order(&[b"{\"config\":{}}".to_vec(), manifest.to_vec()]),
+            Some(vec!["blobs/sha256/l1".into(), "blobs/sha256/l2".into()])
+        );
+        assert_eq!(oci_layer_order(&[b"not json".to_vec()]), None);
     }
 
     #[test]

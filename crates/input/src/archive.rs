@@ -40,6 +40,7 @@ pub fn scan_archive<R: Read + Seek>(
     let mut scanned = Vec::new();
     let mut whiteouts = Vec::new();
     let mut manifest = None;
+    let mut oci_manifests = Vec::new();
     let mut visit = |entry: &str, content: &mut dyn Read| {
         if entry
             .rsplit('/')
@@ -55,6 +56,15 @@ pub fn scan_archive<R: Read + Seek>(
             (&mut *content).take(MAX_MANIFEST).read_to_end(&mut bytes)?;
             manifest = Some(bytes.clone());
             captured = std::io::Cursor::new(bytes).chain(content);
+            &mut captured
+        } else if entry.starts_with("blobs/") && !entry.contains("!/") {
+            // An OCI image archive's own JSON blobs: one may be an image manifest.
+            let mut head = Vec::new();
+            (&mut *content).take(MAX_MANIFEST).read_to_end(&mut head)?;
+            if image::may_be_oci_manifest(&head) {
+                oci_manifests.push(head.clone());
+            }
+            captured = std::io::Cursor::new(head).chain(content);
             &mut captured
         } else {
             content
@@ -89,7 +99,10 @@ pub fn scan_archive<R: Read + Seek>(
     keyhound_archive::walk(input, limits, cancel, &mut visit, &mut |problem| {
         problems.push(problem)
     });
-    let layers = manifest.as_deref().and_then(image::layer_order);
+    let layers = manifest
+        .as_deref()
+        .and_then(image::layer_order)
+        .or_else(|| image::oci_layer_order(&oci_manifests));
     for (entry, bytes, findings, suppressed, stopped) in scanned {
         let deleted_by = layers
             .as_deref()
