@@ -396,3 +396,34 @@ fn an_oci_archive_names_the_layer_that_deletes_a_file() {
     );
     assert_eq!(json["findings"][0]["deleted_by"], "blobs/sha256/b2");
 }
+
+#[test]
+fn an_archive_piped_to_standard_input_is_opened() {
+    let dir = temp_dir();
+    let props = properties();
+    let release = write(
+        dir.path(),
+        "release.tar.gz",
+        tar_gz(&[("conf/app.properties", props.as_bytes())]),
+    );
+    let run = run_in(
+        dir.path(),
+        keyhound()
+            .args(["scan", "--format", "json", "-"])
+            .stdin(std::fs::File::open(&release).unwrap()),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        finding_keys(&json),
+        vec!["<stdin>!/conf/app.properties:2:credential"]
+    );
+    // --no-archives: the compressed bytes as they are.
+    let run = run_in(
+        dir.path(),
+        keyhound()
+            .args(["scan", "--no-archives", "-"])
+            .stdin(std::fs::File::open(&release).unwrap()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

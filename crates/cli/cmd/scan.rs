@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use keyhound_config::Config;
 use keyhound_core::{Scanner, Scratch};
-use keyhound_input::{record, scan_stream, walk_with, Control, Event, WalkOptions};
+use keyhound_input::{record, scan_stream_or_archive, walk_with, Control, Event, WalkOptions};
 use keyhound_report::{human, plural_of, Baseline, Report, ReportBuilder, Source, SourceFindings};
 
 use crate::args::{BaselineArgs, ScanArgs};
@@ -140,15 +140,21 @@ fn collect(
         if !stdin.is_empty() {
             let sender = sender.clone();
             scope.spawn(move || {
-                let event = scan_stream(
+                // An archive piped in (`tar c . | keyhound scan -`) is opened too.
+                let event = scan_stream_or_archive(
                     Source::Stdin,
                     std::io::stdin().lock(),
                     walk.max_file_size,
+                    walk.archives,
                     scanner,
                     &mut Scratch::new(),
                     &mut Vec::new(),
+                    &control.cancel,
+                    // The receiver outlives this thread.
+                    &mut |event| {
+                        let _ = sender.send(event);
+                    },
                 );
-                // The receiver outlives this thread.
                 let _ = sender.send(event);
             });
         }

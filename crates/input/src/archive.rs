@@ -34,6 +34,71 @@ pub fn scan_archive<R: Read + Seek>(
     cancel: &Cancel,
     send: &mut dyn FnMut(Event),
 ) -> Clean {
+    let walk = |visit: &mut Visitor<'_>, problem: &mut dyn FnMut(Problem)| {
+        keyhound_archive::walk(input, limits, cancel, visit, problem);
+    };
+    scan_entries(container, walk, scanner, scratch, buffer, send)
+}
+
+/// Scans a stream that cannot seek (standard input): when it starts like an archive, its
+/// entries one by one, as [`scan_archive`] does (the event returned then counts the clean
+/// entries); else the stream itself, as [`scan_stream`](crate::scan_stream) does. At most
+/// `max` bytes are read.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_stream_or_archive(
+    source: Source,
+    reader: impl Read,
+    max: u64,
+    archives: Option<Limits>,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+    cancel: &Cancel,
+    send: &mut dyn FnMut(Event),
+) -> Event {
+    let mut reader = reader;
+    let mut head = Vec::with_capacity(keyhound_archive::SNIFF_LEN);
+    if let Err(err) = (&mut reader)
+        .take(keyhound_archive::SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+    {
+        return Event::Unreadable {
+            path: Some(source.path().into_owned()),
+            error: err.to_string(),
+        };
+    }
+    let is_archive = keyhound_archive::Format::sniff(&head).is_some();
+    let whole = std::io::Cursor::new(head).chain(reader);
+    match archives.filter(|_| is_archive) {
+        Some(limits) => {
+            // An archive past `max` is cut there, and its damage named.
+            let mut input = whole.take(max);
+            let walk = |visit: &mut Visitor<'_>, problem: &mut dyn FnMut(Problem)| {
+                keyhound_archive::walk_stream(&mut input, limits, cancel, visit, problem);
+            };
+            let clean = scan_entries(&source, walk, scanner, scratch, buffer, send);
+            Event::Counted {
+                files: clean.entries,
+                bytes: clean.bytes,
+                symlinks: 0,
+            }
+        }
+        None => crate::walk::scan_stream(source, whole, max, scanner, scratch, buffer),
+    }
+}
+
+/// What an archive walk hands each entry to.
+type Visitor<'v> = dyn FnMut(&str, &mut dyn Read) -> std::io::Result<Visit> + 'v;
+
+/// Scans the entries `walk` hands over, from the archive at `container`.
+fn scan_entries(
+    container: &Source,
+    walk: impl FnOnce(&mut Visitor<'_>, &mut dyn FnMut(Problem)),
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+    send: &mut dyn FnMut(Event),
+) -> Clean {
     let mut clean = Clean::default();
     let mut problems = Vec::new();
     // Held to the end: a later layer's whiteout and the manifest come after the file.
@@ -96,9 +161,7 @@ pub fn scan_archive<R: Read + Seek>(
             None => Ok(Visit::Continue),
         }
     };
-    keyhound_archive::walk(input, limits, cancel, &mut visit, &mut |problem| {
-        problems.push(problem)
-    });
+    walk(&mut visit, &mut |problem| problems.push(problem));
     let layers = manifest
         .as_deref()
         .and_then(image::layer_order)
