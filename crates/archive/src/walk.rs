@@ -160,12 +160,13 @@ impl<'a> Walker<'a> {
             if self.should_stop() || !self.count_entry(path) {
                 return;
             }
-            let (name, encrypted, is_dir, compressed) = match archive.by_index_raw(index) {
+            let (name, encrypted, is_dir, compressed, method) = match archive.by_index_raw(index) {
                 Ok(file) => (
                     file.name().to_string(),
                     file.encrypted(),
                     file.is_dir(),
                     file.compressed_size(),
+                    file.compression(),
                 ),
                 Err(err) => {
                     self.corrupt(&join(path, &format!("(entry {index})")), err.to_string());
@@ -178,6 +179,25 @@ impl<'a> Walker<'a> {
             let inner = join(path, &name);
             if encrypted {
                 (self.problem)(Problem::Encrypted { entry: inner });
+                continue;
+            }
+            if method == zip::CompressionMethod::ZSTD {
+                // The zip reader's zstd needs the C libzstd: its raw bytes go to ruzstd.
+                let decoded = archive
+                    .by_index_raw(index)
+                    .map_err(|err| err.to_string())
+                    .and_then(|raw| {
+                        ruzstd::decoding::StreamingDecoder::new(raw).map_err(|err| err.to_string())
+                    });
+                match decoded {
+                    Ok(decoder) => {
+                        let budget = Rc::clone(&self.budget);
+                        let mut inflated =
+                            Inflated::new(decoder, Compressed::Known(compressed), budget);
+                        self.content(&inner, &mut inflated, depth);
+                    }
+                    Err(error) => self.corrupt(&inner, error),
+                }
                 continue;
             }
             match archive.by_index(index) {

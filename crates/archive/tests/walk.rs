@@ -374,3 +374,26 @@ fn a_cancelled_walk_and_a_visitor_that_stops_read_no_further() {
     );
     assert_eq!(walked.entries, 0);
 }
+
+/// A zip entry compressed with zstd (method 93), as newer zip tools write: built as a
+/// stored entry holding a zstd frame, its method then set to 93 in both headers.
+#[test]
+fn a_zstd_zip_entry_is_read_with_ruzstd() {
+    let frame = ruzstd::encoding::compress_to_vec(
+        Cursor::new(KEY_LINE.as_bytes()),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let mut bytes = zip_of(&[("conf/app.env", &frame)], zip::CompressionMethod::Stored);
+    let mut at = 0;
+    while at + 4 <= bytes.len() {
+        match &bytes[at..at + 4] {
+            b"PK\x03\x04" => bytes[at + 8..at + 10].copy_from_slice(&93u16.to_le_bytes()),
+            b"PK\x01\x02" => bytes[at + 10..at + 12].copy_from_slice(&93u16.to_le_bytes()),
+            _ => {}
+        }
+        at += 1;
+    }
+    let seen = walk_all(&bytes);
+    assert_eq!(seen.problems, vec![]);
+    assert_eq!(seen.content("conf/app.env"), KEY_LINE.as_bytes());
+}
