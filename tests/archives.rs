@@ -427,3 +427,42 @@ fn an_archive_piped_to_standard_input_is_opened() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// An OCI image layout directory (as `skopeo copy … oci:DIR` writes it) is read as one
+/// image: each layer opened at its own file, and a file a later layer deletes names it.
+#[test]
+fn an_oci_layout_directory_is_one_image() {
+    let dir = temp_dir();
+    let layout = dir.path().join("app-oci");
+    write(&layout, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+    write(
+        &layout,
+        "index.json",
+        "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:mf\"}]}",
+    );
+    write(
+        &layout,
+        "blobs/sha256/mf",
+        "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:cf\"},\
+         \"layers\":[{\"digest\":\"sha256:a1\"},{\"digest\":\"sha256:b2\"}]}",
+    );
+    write(&layout, "blobs/sha256/cf", "{}");
+    write(
+        &layout,
+        "blobs/sha256/a1",
+        tar_gz(&[("srv/app.env", credentials_file().as_bytes())]),
+    );
+    write(
+        &layout,
+        "blobs/sha256/b2",
+        tar_gz(&[("srv/.wh.app.env", b"")]),
+    );
+    let (run, json) = scan_json(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        finding_keys(&json),
+        vec!["app-oci/blobs/sha256/a1!/srv/app.env:2:credential"]
+    );
+    assert_eq!(json["findings"][0]["deleted_by"], "blobs/sha256/b2");
+    assert_eq!(json["findings"][0]["archive"], "app-oci/blobs/sha256/a1");
+}

@@ -88,6 +88,13 @@ pub enum Problem {
         /// What the reader said.
         error: String,
     },
+    /// The entry could not be opened (a file of a directory walked as an image layout).
+    Unreadable {
+        /// The entry's path.
+        entry: String,
+        /// Why.
+        error: String,
+    },
     /// A limit was reached at the entry: the archive was read no further.
     Limit {
         /// The entry's path.
@@ -104,6 +111,7 @@ impl Problem {
             Problem::Encrypted { entry }
             | Problem::Unsupported { entry, .. }
             | Problem::Corrupt { entry, .. }
+            | Problem::Unreadable { entry, .. }
             | Problem::Limit { entry, .. } => entry,
         }
     }
@@ -115,6 +123,7 @@ impl fmt::Display for Problem {
             Problem::Encrypted { .. } => write!(f, "encrypted: its content was not read"),
             Problem::Unsupported { what, .. } => write!(f, "not read: {what}"),
             Problem::Corrupt { error, .. } => write!(f, "damaged archive: {error}"),
+            Problem::Unreadable { error, .. } => write!(f, "cannot be opened: {error}"),
             Problem::Limit { limit, .. } => write!(f, "archive limit reached: {limit}"),
         }
     }
@@ -146,6 +155,32 @@ pub fn walk<R: Read + Seek>(
 ) -> Walked {
     let mut walker = walk::Walker::new(limits, cancel, visit, problem);
     walker.top(input);
+    walker.walked()
+}
+
+/// Walks `entries` as the entries of one archive (the files of an OCI image layout
+/// directory, say): each one's content, opened when it is an archive itself, goes to
+/// `visit` at its name; one that cannot be opened is a [`Problem::Unreadable`].
+pub fn walk_entries<'r>(
+    entries: impl IntoIterator<Item = (String, io::Result<Box<dyn Read + 'r>>)>,
+    limits: Limits,
+    cancel: &Cancel,
+    visit: &mut dyn FnMut(&str, &mut dyn Read) -> io::Result<Visit>,
+    problem: &mut dyn FnMut(Problem),
+) -> Walked {
+    let mut walker = walk::Walker::new(limits, cancel, visit, problem);
+    for (name, reader) in entries {
+        if walker.stopped() || cancel.is_cancelled() {
+            break;
+        }
+        match reader {
+            Ok(mut reader) => walker.content(&name, &mut *reader, 0),
+            Err(err) => walker.report(Problem::Unreadable {
+                entry: name,
+                error: err.to_string(),
+            }),
+        }
+    }
     walker.walked()
 }
 

@@ -35,6 +35,11 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether the walk was told to stop, or reached a limit.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
     pub(crate) fn walked(&self) -> Walked {
         Walked {
             entries: self.budget.entries.get(),
@@ -251,6 +256,11 @@ impl<'a> Walker<'a> {
             Some(limit) => self.limit(path, limit),
             None => self.corrupt(path, err.to_string()),
         }
+    }
+
+    /// Tells `problem` as the walk's own.
+    pub(crate) fn report(&mut self, problem: Problem) {
+        (self.problem)(problem);
     }
 
     fn corrupt(&mut self, path: &str, error: String) {

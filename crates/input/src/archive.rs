@@ -2,6 +2,7 @@
 //! keyhound-archive: each entry is an input of its own, `archive!/entry`.
 
 use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
 
 use keyhound_archive::{image, Limits, Problem, Visit};
 use keyhound_core::{Cancel, Scanner, Scratch};
@@ -84,6 +85,140 @@ pub fn scan_stream_or_archive(
             }
         }
         None => crate::walk::scan_stream(source, whole, max, scanner, scratch, buffer),
+    }
+}
+
+/// Whether `dir` is an OCI image layout (it holds an `oci-layout` file).
+pub fn is_oci_layout(dir: &Path) -> bool {
+    dir.join("oci-layout").is_file()
+}
+
+/// Scans an OCI image layout directory as one image, as [`scan_archive`] scans an OCI
+/// image tarball: every file under it, each layer opened, and a file a later layer
+/// deletes naming that layer. A layer's entries are reported at the layer's file
+/// (`DIR/blobs/sha256/HEX!/PATH`).
+#[allow(clippy::too_many_arguments)]
+pub fn scan_oci_layout(
+    dir: &Path,
+    limits: Limits,
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    buffer: &mut Vec<u8>,
+    cancel: &Cancel,
+    send: &mut dyn FnMut(Event),
+) -> Clean {
+    let mut files = Vec::new();
+    let mut unlisted = Vec::new();
+    list_files(dir, "", 0, &mut files, &mut unlisted);
+    files.sort();
+    let walk = |visit: &mut Visitor<'_>, problem: &mut dyn FnMut(Problem)| {
+        let entries = files.iter().map(|name| {
+            let file = std::fs::File::open(dir.join(name));
+            (name.clone(), file.map(|f| Box::new(f) as Box<dyn Read>))
+        });
+        keyhound_archive::walk_entries(entries, limits, cancel, visit, problem);
+    };
+    let container = Source::Path(dir.to_path_buf());
+    for (path, error) in unlisted {
+        send(Event::Unreadable {
+            path: Some(path),
+            error,
+        });
+    }
+    // Each entry stands at its own file of the layout, not at the directory.
+    let mut relocated = |event: Event| send(relocate(dir, event));
+    scan_entries(&container, walk, scanner, scratch, buffer, &mut relocated)
+}
+
+/// The files under `dir/prefix`, as `/`-separated paths from `dir`; directories that
+/// cannot be listed in `unlisted`. A layout is `blobs/ALGORITHM/HEX` and a few files:
+/// nothing deeper than 4 levels is listed.
+fn list_files(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    files: &mut Vec<String>,
+    unlisted: &mut Vec<(PathBuf, String)>,
+) {
+    let here = dir.join(prefix);
+    let entries = match std::fs::read_dir(&here) {
+        Ok(entries) => entries,
+        Err(err) => return unlisted.push((here, err.to_string())),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match entry.file_type() {
+            Ok(kind) if kind.is_file() => files.push(path),
+            Ok(kind) if kind.is_dir() && depth < 4 => {
+                list_files(dir, &path, depth + 1, files, unlisted)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An event of an OCI layout walked as one archive, moved to the layout's files: entry
+/// `blobs/sha256/HEX!/PATH` of `DIR` becomes entry `PATH` of the file `DIR/blobs/sha256/HEX`.
+fn relocate(dir: &Path, event: Event) -> Event {
+    let at = |entry: &str| match entry.split_once("!/") {
+        Some((file, inner)) => (Source::Path(dir.join(file)), Some(inner.to_string())),
+        None => (Source::Path(dir.join(entry)), None),
+    };
+    match event {
+        Event::Scanned {
+            source: Source::Archive {
+                entry, deleted_by, ..
+            },
+            bytes,
+            findings,
+            suppressed,
+            stopped,
+            grew,
+        } => {
+            let source = match at(&entry) {
+                (file, Some(inner)) => Source::Archive {
+                    container: Box::new(file),
+                    entry: inner,
+                    deleted_by,
+                },
+                (file, None) => file,
+            };
+            Event::Scanned {
+                source,
+                bytes,
+                findings,
+                suppressed,
+                stopped,
+                grew,
+            }
+        }
+        Event::Unreadable {
+            path: Some(path),
+            error,
+        } => {
+            // `DIR!/ENTRY` as the walk named it.
+            let shown = path.to_string_lossy().into_owned();
+            let prefix = format!("{}!/", dir.to_string_lossy());
+            let path = match shown.strip_prefix(&prefix) {
+                Some(entry) => match at(entry) {
+                    (file, Some(inner)) => {
+                        PathBuf::from(format!("{}!/{inner}", file.path().to_string_lossy()))
+                    }
+                    (file, None) => file.path().into_owned(),
+                },
+                None => path,
+            };
+            Event::Unreadable {
+                path: Some(path),
+                error,
+            }
+        }
+        other => other,
     }
 }
 

@@ -45,7 +45,7 @@ mod archive;
 pub mod env;
 mod walk;
 
-pub use archive::{scan_archive, scan_stream_or_archive, Clean};
+pub use archive::{is_oci_layout, scan_archive, scan_oci_layout, scan_stream_or_archive, Clean};
 pub use keyhound_archive::{Limit, Limits};
 pub use keyhound_core::too_many_findings;
 pub use walk::{

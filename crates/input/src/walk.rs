@@ -13,7 +13,7 @@ use keyhound_core::{
 };
 use keyhound_report::{display_path, own, ReportBuilder, Source};
 
-use crate::archive::{scan_archive, Clean};
+use crate::archive::{is_oci_layout, scan_archive, scan_oci_layout, Clean};
 
 /// What the walk tells as it goes.
 #[derive(Debug)]
@@ -353,7 +353,27 @@ impl Worker {
         let event = match entry {
             Err(err) => classify_walk_error(err),
             Ok(entry) => match entry.file_type() {
-                Some(t) if t.is_dir() => return WalkState::Continue,
+                Some(t) if t.is_dir() => match self.archives {
+                    // An OCI image layout is one image: read as such, not file by file.
+                    Some(limits) if is_oci_layout(entry.path()) => {
+                        let events = &self.events;
+                        let clean = scan_oci_layout(
+                            entry.path(),
+                            limits,
+                            &self.scanner,
+                            &mut self.scratch,
+                            &mut self.buffer,
+                            &self.control.cancel,
+                            &mut |event| {
+                                let _ = events.send(event);
+                            },
+                        );
+                        self.clean_files += clean.entries;
+                        self.clean_bytes += clean.bytes;
+                        return WalkState::Skip;
+                    }
+                    _ => return WalkState::Continue,
+                },
                 Some(t) if t.is_symlink() => {
                     self.symlinks += 1;
                     return WalkState::Continue;
