@@ -1,8 +1,6 @@
 //! `keyhound git history | range | staged`: scan a repository with keyhound-git and report
 //! like `scan` does, with the commit, author, date and blob of every finding.
 
-use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -80,7 +78,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             let only_paths = if args.files.is_empty() {
                 None
             } else {
-                Some(work_tree_paths(&repo, &args.files)?)
+                Some(keyhound_git::work_tree_paths(&repo, &args.files)?)
             };
             let staged = StagedOptions {
                 whole_files: args.scan_whole_staged_files,
@@ -119,51 +117,6 @@ fn framework_files(args: &StagedArgs) -> Option<Vec<std::path::PathBuf>> {
     let in_commit = std::env::var_os("GIT_INDEX_FILE").is_some_and(|v| !v.is_empty());
     (!args.files.is_empty() && !in_commit && pre_commit_push().is_none())
         .then(|| args.files.clone())
-}
-
-/// `files` (relative to the current directory) as paths from the top of the work tree,
-/// `/`-separated, as the index names them.
-fn work_tree_paths(repo: &gix::Repository, files: &[PathBuf]) -> anyhow::Result<HashSet<Vec<u8>>> {
-    let top = repo
-        .workdir()
-        .context("files were given, but the repository has no work tree")?;
-    let top = std::fs::canonicalize(top)
-        .with_context(|| format!("reading the work tree {}", top.display()))?;
-    let here = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .context("reading the current directory")?;
-    files
-        .iter()
-        .map(|file| {
-            let full = lexically_normal(&here.join(file));
-            let inside = full.strip_prefix(&top).with_context(|| {
-                format!(
-                    "{} is outside the work tree {}",
-                    file.display(),
-                    top.display()
-                )
-            })?;
-            let bytes = gix::path::into_bstr(inside)
-                .map_err(|_| anyhow::anyhow!("{} is not a path git can name", file.display()))?;
-            Ok(gix::path::to_unix_separators_on_windows(bytes).to_vec())
-        })
-        .collect()
-}
-
-/// `path` with `.` dropped and each `..` taking off the component before it, without
-/// reading the file system (a staged file may be gone from the work tree).
-fn lexically_normal(path: &Path) -> PathBuf {
-    let mut normal = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                normal.pop();
-            }
-            other => normal.push(other),
-        }
-    }
-    normal
 }
 
 /// Scans `files` as `keyhound scan` does, with the staged command's output flags.

@@ -213,5 +213,7 @@ pub use report::CANCELLED;
 pub use scan::{
     GitFinding, NotScanned, NotScannedReason, Outcome, Progress, ScanOptions, DEFAULT_MAX_BLOB_SIZE,
 };
-pub use staged::{index_path, staged, IndexError, StagedOptions};
+pub use staged::{
+    index_path, staged, work_tree_paths, IndexError, StagedOptions, WorkTreePathError,
+};
 pub use tree::{Context, Problem};

@@ -92,6 +92,80 @@ pub fn index_path(repo: &gix::Repository, options: OpenOptions) -> PathBuf {
     }
 }
 
+/// `files` (relative to the current directory) as paths from the top of `repo`'s work
+/// tree, `/`-separated, as the index names them: for [`StagedOptions::only_paths`], with
+/// the files the pre-commit framework passes.
+pub fn work_tree_paths(
+    repo: &gix::Repository,
+    files: &[PathBuf],
+) -> Result<HashSet<Vec<u8>>, WorkTreePathError> {
+    let top = repo.workdir().ok_or(WorkTreePathError::NoWorkTree)?;
+    let top = std::fs::canonicalize(top).map_err(|err| WorkTreePathError::Unreadable {
+        path: top.to_path_buf(),
+        error: err.to_string(),
+    })?;
+    let here = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .map_err(|err| WorkTreePathError::Unreadable {
+            path: PathBuf::from("."),
+            error: err.to_string(),
+        })?;
+    files
+        .iter()
+        .map(|file| {
+            let full = lexically_normal(&here.join(file));
+            let outside = || WorkTreePathError::Outside {
+                file: file.clone(),
+                top: top.clone(),
+            };
+            let inside = full.strip_prefix(&top).map_err(|_| outside())?;
+            let bytes = gix::path::into_bstr(inside).map_err(|_| outside())?;
+            Ok(gix::path::to_unix_separators_on_windows(bytes).to_vec())
+        })
+        .collect()
+}
+
+/// Why [`work_tree_paths`] could not name a file as the index does.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkTreePathError {
+    /// The repository is bare.
+    #[error("files were given, but the repository has no work tree")]
+    NoWorkTree,
+    /// The work tree or the current directory could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    Unreadable {
+        /// Which.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+    /// The file is not inside the work tree.
+    #[error("{} is outside the work tree {}", file.display(), top.display())]
+    Outside {
+        /// The file, as given.
+        file: PathBuf,
+        /// The work tree.
+        top: PathBuf,
+    },
+}
+
+/// `path` with `.` dropped and each `..` taking off the component before it, without
+/// reading the file system (a staged file may be gone from the work tree).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 /// Scans what the index adds compared with HEAD.
 pub fn staged(
     repo: &gix::Repository,

@@ -56,6 +56,7 @@ struct ReadmeDoctests;
 
 mod baseline;
 mod builder;
+mod ci_log;
 mod filter;
 pub mod gitlab;
 pub mod human;
@@ -72,6 +73,7 @@ use keyhound_core::RuleSet;
 
 pub use baseline::{Baseline, BaselineError, BaselineErrorKind, FILE_NAME as BASELINE_FILE};
 pub use builder::ReportBuilder;
+pub use ci_log::write_ci_log;
 pub use filter::{Allowlist, ExamplePolicy};
 pub use model::{Commit, GitOrigin, GitStats, NotScanned, Report, Source, SourceFindings, Stats};
 pub use sarif::Written;
