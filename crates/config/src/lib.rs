@@ -8,6 +8,11 @@
 //! each allowlist (the configuration file itself, whose rules carry examples, counts as
 //! allowlisted by path).
 //!
+//! [`scan_root`] says where a scan of several paths looks for the file. [`SourceFilter`]
+//! applies a configuration, inline suppressions and a baseline to one source at a time,
+//! for a report written as the scan goes. [`parse_size`] and [`parse_duration`] read
+//! sizes and durations as flags give them.
+//!
 //! ```
 //! use keyhound_config::Config;
 //!
@@ -29,6 +34,14 @@
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+mod duration;
+mod root;
+mod sources;
+
+pub use duration::{parse_duration, DurationError, MAX_DURATION, MIN_DURATION};
+pub use root::scan_root;
+pub use sources::SourceFilter;
 
 use std::path::{Path, PathBuf};
 
