@@ -88,6 +88,8 @@
 //!   too; [`range_not_remotes`]: what a branch has that no remote-tracking branch has.
 //! * [`staged`]: what the index (at [`index_path`]) adds compared with HEAD, for a
 //!   pre-commit hook; [`StagedOptions::whole_files`] scans every staged file whole.
+//! * [`PreCommitPush`]: what the pre-commit framework's pre-push stage names, scanned
+//!   as a range or a new branch.
 //!
 //! "Adds" means: a finding in a changed blob whose fingerprint (rule and secret) was not
 //! already in the blob it replaced. Moving lines or reformatting a file that already held
@@ -163,14 +165,22 @@
 //! report's finding object, secrets redacted), and a finding reads back as a
 //! `keyhound_core::Finding`.
 //!
+//! # Hooks
+//!
+//! [`hooks`] installs hook scripts where git runs them ([`hooks::hooks_dir`], which
+//! honours `core.hooksPath`), made to name the program that installed them, never
+//! replacing another hook unless told to.
+//!
 //! # Errors
 //!
 //! What stops a scan before it starts is an error, one type per operation:
 //! [`OpenError`] (no repository), [`RangeError`] (not a range, an end not present,
-//! [`RangeEnd`]; a shallow clone) and [`IndexError`] (the index or HEAD unreadable).
+//! [`RangeEnd`]; a shallow clone), [`IndexError`] (the index or HEAD unreadable) and
+//! [`hooks::HookError`] (a hook not written).
 //! Each message says its cause once, and there is no `source()`: print it with `{}` or
 //! anyhow's `{:#}` alike. The cause is a [`Cause`] field, whose
-//! [`get_ref`](Cause::get_ref) is gix's error.
+//! [`get_ref`](Cause::get_ref) is gix's error (in a [`hooks::HookError`], an
+//! `std::io::Error`).
 
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -185,9 +195,11 @@ mod error;
 pub mod fuzzing;
 mod graph;
 mod history;
+pub mod hooks;
 mod object;
 mod open;
 mod pack;
+mod push;
 mod range;
 mod report;
 mod scan;
@@ -208,6 +220,7 @@ pub use history::{history, history_of};
 pub use keyhound_core::Cancel;
 pub use object::{CommitInfo, ObjectProblem};
 pub use open::{open, open_with, OpenError, OpenOptions};
+pub use push::PreCommitPush;
 pub use range::{range, range_not_other_remotes, range_not_remotes, RangeEnd, RangeError};
 pub use report::CANCELLED;
 pub use scan::{
