@@ -76,6 +76,26 @@ pub fn process_environments() -> ProcessEnvironments {
     process_environments_in(Path::new("/proc"))
 }
 
+/// Scans every environment `found` holds into `builder` ([`scan_environment`]), and
+/// records what could not be read: `/proc` not listed as an unreadable input (the scan is
+/// then incomplete), each process whose environment is unreadable as such (it is not).
+pub fn scan_process_environments(
+    scanner: &Scanner,
+    scratch: &mut Scratch,
+    builder: &mut ReportBuilder,
+    found: ProcessEnvironments,
+) {
+    if let Some(error) = found.not_listed {
+        builder.unreadable("/proc".into(), error);
+    }
+    for (name, error) in found.unreadable {
+        builder.process_unreadable(name, error);
+    }
+    for (source, text) in found.environments {
+        scan_environment(scanner, scratch, builder, source, &text);
+    }
+}
+
 /// "No such process": what reading a kernel thread's `environ` gives.
 const ESRCH: i32 = 3;
 
@@ -164,5 +184,40 @@ mod tests {
         assert_eq!(source.display(), "/proc/42/environ (app)");
         assert_eq!(text, b"A=1\nB=x=y\n");
         assert!(found.unreadable.is_empty() && found.not_listed.is_none());
+    }
+
+    #[test]
+    fn process_environments_are_scanned_and_their_problems_recorded() {
+        let key = b"AWS_ACCESS_KEY_ID=AKIATDL6PABMCTNRC77F\n\
+            AWS_SECRET_ACCESS_KEY=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\n";
+        let process = Source::Process {
+            pid: 42,
+            command: "app".into(),
+        };
+        let found = ProcessEnvironments {
+            environments: vec![(process, key.to_vec())],
+            unreadable: vec![("/proc/7/environ".into(), "Permission denied".into())],
+            not_listed: None,
+            without_environment: 3,
+        };
+        let mut builder = ReportBuilder::new();
+        let scanner = Scanner::default();
+        scan_process_environments(&scanner, &mut Scratch::new(), &mut builder, found);
+        let report = builder.build();
+        assert_eq!(report.sources.len(), 1);
+        assert_eq!(report.stats.processes_unreadable.len(), 1);
+        assert!(!report.is_incomplete());
+        let unlisted = ProcessEnvironments {
+            not_listed: Some("denied".into()),
+            ..ProcessEnvironments::default()
+        };
+        let mut builder = ReportBuilder::new();
+        scan_process_environments(&scanner, &mut Scratch::new(), &mut builder, unlisted);
+        let report = builder.build();
+        assert_eq!(
+            report.stats.unreadable,
+            [("/proc".to_string(), "denied".to_string())]
+        );
+        assert!(report.is_incomplete());
     }
 }

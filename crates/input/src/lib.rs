@@ -43,12 +43,14 @@ pub use keyhound_core::Cancel;
 
 mod archive;
 pub mod env;
+mod inputs;
 mod walk;
 
 pub use archive::{is_oci_layout, scan_archive, scan_oci_layout, scan_stream_or_archive, Clean};
+pub use inputs::scan_inputs;
 pub use keyhound_archive::{Limit, Limits};
 pub use keyhound_core::too_many_findings;
 pub use walk::{
-    record, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk, walk_with,
-    Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
+    record, record_to, scan_bytes, scan_file, scan_paths, scan_paths_with, scan_stream, walk,
+    walk_with, Control, Event, Progress, WalkOptions, Walked, CANCELLED, KEYHOUND_IGNORE,
 };

@@ -11,7 +11,7 @@ use keyhound_archive::{Format, Limits, SNIFF_LEN};
 use keyhound_core::{
     too_many_findings, Allowance, Cancel, Ended, Finding, InlineAllowances, Scanner, Scratch,
 };
-use keyhound_report::{display_path, own, ReportBuilder, Source};
+use keyhound_report::{display_path, own, ReportBuilder, Source, SourceFindings};
 
 use crate::archive::{is_oci_layout, scan_archive, scan_oci_layout, Clean};
 
@@ -237,6 +237,31 @@ pub fn record(builder: &mut ReportBuilder, event: Event) {
             symlinks,
         } => builder.counted(files, bytes, symlinks),
         Event::SpecialSkipped { .. } => builder.special_skipped(),
+    }
+}
+
+/// [`record`], except that a source scanned to its end goes to `sink` as it is: counted in
+/// `builder` as one file of its bytes, with its suppressed findings, and its findings
+/// left for the sink to count. For a report written as the scan goes.
+pub fn record_to(builder: &mut ReportBuilder, event: Event, sink: &mut dyn FnMut(SourceFindings)) {
+    match event {
+        Event::Scanned {
+            source,
+            bytes,
+            findings,
+            suppressed,
+            stopped: None,
+            ..
+        } => {
+            builder.counted(1, bytes, 0);
+            builder.stats_mut().suppressed += suppressed.len() as u64;
+            sink(SourceFindings {
+                source,
+                findings,
+                suppressed,
+            });
+        }
+        event => record(builder, event),
     }
 }
 
@@ -1095,5 +1120,29 @@ mod tests {
         );
         let event = scan_file(&path, u64::MAX, &scanner, &mut scratch, &mut Vec::new());
         assert!(matches!(event, Event::Scanned { .. }), "{event:?}");
+    }
+
+    #[test]
+    fn record_to_hands_over_whole_sources_and_records_the_rest() {
+        let scanned = |stopped: Option<&str>| Event::Scanned {
+            source: Source::Path("a.env".into()),
+            bytes: KEY.len() as u64,
+            findings: Scanner::default().scan(KEY.as_bytes()),
+            suppressed: Vec::new(),
+            stopped: stopped.map(str::to_string),
+            grew: false,
+        };
+        let mut builder = ReportBuilder::new();
+        let mut handed = Vec::new();
+        let mut sink = |source: SourceFindings| handed.push(source);
+        record_to(&mut builder, scanned(None), &mut sink);
+        // One stopped early is recorded as it is: with its findings, and unreadable.
+        record_to(&mut builder, scanned(Some("too many findings")), &mut sink);
+        let report = builder.build();
+        assert_eq!(handed.len(), 1);
+        assert!(!handed[0].findings.is_empty());
+        assert_eq!(report.stats.files, 2);
+        assert_eq!(report.sources.len(), 1);
+        assert_eq!(report.stats.unreadable.len(), 1);
     }
 }
