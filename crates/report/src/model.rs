@@ -252,6 +252,18 @@ impl Report {
         self.sources.retain(|group| !group.findings.is_empty());
     }
 
+    /// Makes the paths of the sources under `base` relative to it (for a baseline used
+    /// from `base`); other sources keep theirs.
+    pub fn strip_path_prefix(&mut self, base: &Path) {
+        for group in &mut self.sources {
+            if let Source::Path(path) = &group.source {
+                if let Ok(relative) = path.strip_prefix(base) {
+                    group.source = Source::Path(relative.to_path_buf());
+                }
+            }
+        }
+    }
+
     /// Keeps only the sources `keep` accepts (a caller's own report file, say, is not a
     /// finding), and recounts.
     pub fn retain_sources(&mut self, mut keep: impl FnMut(&SourceFindings) -> bool) {
@@ -315,5 +327,30 @@ impl Entry {
     /// The first 12 digits of the fingerprint, enough to tell entries apart in a message.
     pub fn short_fingerprint(&self) -> &str {
         self.fingerprint.get(..12).unwrap_or(&self.fingerprint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_under_the_base_become_relative_and_others_stay() {
+        let group = |source: Source| SourceFindings {
+            source,
+            findings: Vec::new(),
+            suppressed: Vec::new(),
+        };
+        let mut report = Report::default();
+        report
+            .sources
+            .push(group(Source::Path("repo/src/a.env".into())));
+        report
+            .sources
+            .push(group(Source::Path("elsewhere/b.env".into())));
+        report.sources.push(group(Source::Stdin));
+        report.strip_path_prefix(Path::new("repo"));
+        let shown: Vec<String> = report.sources.iter().map(|g| g.source.display()).collect();
+        assert_eq!(shown, ["src/a.env", "elsewhere/b.env", "<stdin>"]);
     }
 }
