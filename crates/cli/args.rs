@@ -331,7 +331,7 @@ pub struct AuditArgs {
     pub imds_endpoint: Option<String>,
 
     /// How long each request to the instance metadata service may take (`1s`, `500ms`).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = keyhound_config::parse_duration)]
     pub imds_timeout: std::time::Duration,
 
     /// Report format.
@@ -534,7 +534,7 @@ pub struct VerifyArgs {
         long,
         value_name = "SECONDS",
         default_value = "5",
-        value_parser = parse_duration,
+        value_parser = keyhound_config::parse_duration,
         requires = "verify"
     )]
     pub verify_timeout: std::time::Duration,
@@ -618,27 +618,6 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Parses `1s`, `500ms`, `1.5` (seconds) into a duration between 1 ms and 10 minutes
-/// (`--imds-timeout`, `--verify-timeout`).
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 0.001)
-    } else {
-        (text.strip_suffix('s').unwrap_or(text), 1.0)
-    };
-    let seconds = number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(|n| n * scale)
-        .filter(|s| (0.001..=600.0).contains(s))
-        .ok_or_else(|| {
-            format!("{text:?} is not a duration from 1ms to 600s (examples: 1s, 500ms)")
-        })?;
-    Ok(std::time::Duration::from_secs_f64(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,22 +632,6 @@ mod tests {
     #[test]
     fn the_sts_default_is_keyhound_verifys() {
         assert_eq!(STS_DEFAULT_ENDPOINT, keyhound_verify::sts::DEFAULT_ENDPOINT);
-    }
-
-    #[test]
-    fn durations_parse() {
-        use std::time::Duration;
-        assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("1h").is_err());
-        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("2.5s"), Ok(Duration::from_millis(2500)));
-        for bad in ["-1", "1000", "NaN", "inf", ""] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 }
 
