@@ -132,20 +132,6 @@ pub struct ArchiveArgs {
     pub max_archive_depth: u32,
 }
 
-impl Default for ArchiveArgs {
-    /// Archives opened within the default limits, as without flags.
-    fn default() -> ArchiveArgs {
-        let limits = keyhound_input::Limits::default();
-        ArchiveArgs {
-            no_archives: false,
-            max_archive_bytes: limits.max_bytes,
-            max_archive_ratio: limits.max_ratio,
-            max_archive_entries: limits.max_entries,
-            max_archive_depth: limits.max_depth,
-        }
-    }
-}
-
 impl ArchiveArgs {
     /// The limits to open archives within, or `None` with `--no-archives`.
     pub fn limits(&self) -> Option<keyhound_input::Limits> {
