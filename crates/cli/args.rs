@@ -1,5 +1,6 @@
 //! Command-line arguments: every flag's definition and help text in one place.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -187,9 +188,8 @@ pub struct RangeArgs {
     #[arg(long, conflicts_with = "not_remotes")]
     pub not_other_remotes: bool,
 
-    /// The repository (or a directory inside it).
-    #[arg(long, value_name = "REPO", default_value = ".")]
-    pub repo: PathBuf,
+    #[command(flatten)]
+    pub repo: RepoArg,
 
     #[command(flatten)]
     pub archives: ArchiveArgs,
@@ -201,9 +201,8 @@ pub struct RangeArgs {
 /// Arguments of `keyhound git staged`.
 #[derive(Debug, clap::Args)]
 pub struct StagedArgs {
-    /// The repository (or a directory inside it).
-    #[arg(long, value_name = "REPO", default_value = ".")]
-    pub repo: PathBuf,
+    #[command(flatten)]
+    pub repo: RepoArg,
 
     /// Scan every staged file whole (renamed ones too), not only what the commit adds.
     #[arg(long)]
@@ -271,16 +270,8 @@ pub struct BaselineArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// Number of scanning threads (default: one per CPU).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
-}
-
-impl BaselineArgs {
-    /// The number of threads to use.
-    pub fn threads(&self) -> usize {
-        threads(self.threads)
-    }
+    #[command(flatten)]
+    pub threads: Threads,
 }
 
 /// Arguments of `keyhound env`.
@@ -355,13 +346,11 @@ pub struct AuditArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Number of scanning threads (default: one per CPU).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub threads: Threads,
 
-    /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: Color,
 
     /// Live-key verification of the keys the audit finds.
     #[command(flatten)]
@@ -383,9 +372,8 @@ pub enum AuditFormat {
 #[derive(Debug, clap::Args)]
 #[command(after_help = INSTALL_HOOK_HELP)]
 pub struct InstallHookArgs {
-    /// The repository (or a directory inside it).
-    #[arg(long, value_name = "REPO", default_value = ".")]
-    pub repo: PathBuf,
+    #[command(flatten)]
+    pub repo: RepoArg,
 
     /// Also install the pre-push hook (scans the commits being pushed).
     #[arg(long)]
@@ -463,13 +451,11 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
-    /// Number of scanning threads (default: one per CPU).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub threads: Threads,
 
-    /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: Color,
 
     /// Also write the findings for a CI job's log, redacted, whatever --format and
     /// --report-path say: `human` the readable report; `github` that and one `::error`
@@ -550,18 +536,53 @@ impl VerifyArgs {
     }
 }
 
-impl OutputArgs {
-    /// The number of threads to use.
-    pub fn threads(&self) -> usize {
-        threads(self.threads)
+/// `--repo`, of the commands that work on one repository.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RepoArg {
+    /// The repository (or a directory inside it).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+}
+
+/// `-j/--threads`, of every command that scans.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Threads {
+    /// Number of scanning threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl Threads {
+    /// The number of threads to use: as asked, else one per CPU; at least one.
+    pub fn count(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
     }
 }
 
-/// `asked` threads, else one per CPU; at least one.
-fn threads(asked: Option<usize>) -> usize {
-    asked
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+/// `--color`, of every command that writes a human report.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Color {
+    /// When to colour human output: `auto` colours only a terminal, and never under NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl Color {
+    /// Whether to colour a report written to a file (`to_file`: only when asked for
+    /// always) or to standard output (a terminal, and NO_COLOR unset, unless asked).
+    pub fn enabled(&self, to_file: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                !to_file
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 /// Report formats.

@@ -8,8 +8,8 @@ use keyhound_audit::{audit, imds, render, AuditOptions, Notice, Verdict};
 use keyhound_config::Config;
 use keyhound_report::human;
 
-use crate::args::{AuditArgs, AuditFormat, ColorChoice};
-use crate::cmd::{open_output, use_color, verify};
+use crate::args::{AuditArgs, AuditFormat};
+use crate::cmd::{open_output, verify};
 use crate::exit::ExitCode;
 use crate::tell::tell_walk;
 
@@ -31,7 +31,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         imds_endpoint,
         imds_timeout: args.imds_timeout,
         max_file_size: config.blob_size_limit(args.max_file_size),
-        threads: args.threads.unwrap_or(0),
+        threads: args.threads.threads.unwrap_or(0),
         fail_on_examples: config.fail_on_examples(args.fail_on_examples),
         strict: args.strict,
         progress: bar
@@ -56,11 +56,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let (mut out, to_file) = open_output(args.report_path.as_deref())?;
     match args.format {
         AuditFormat::Human => {
-            let color = match args.color {
-                ColorChoice::Auto if to_file => false,
-                choice => use_color(choice),
+            let style = human::Style {
+                color: args.color.enabled(to_file),
             };
-            let style = human::Style { color };
             render::write_human(&mut out, &audit, style, args.show_secrets)?
         }
         AuditFormat::Json => render::write_json(&mut out, &audit, args.show_secrets)?,

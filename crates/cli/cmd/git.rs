@@ -23,8 +23,8 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     }
     let (repo_path, output, archives) = match command {
         GitCommand::History(args) => (&args.repo, &args.output, &args.archives),
-        GitCommand::Range(args) => (&args.repo, &args.output, &args.archives),
-        GitCommand::Staged(args) => (&args.repo, &args.output, &args.archives),
+        GitCommand::Range(args) => (&args.repo.repo, &args.output, &args.archives),
+        GitCommand::Staged(args) => (&args.repo.repo, &args.output, &args.archives),
     };
     // As git runs hooks: GIT_DIR names the repository, GIT_INDEX_FILE the index.
     let environment = OpenOptions {
@@ -40,7 +40,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
     let scanner = config.scanner();
     let options = ScanOptions {
         max_blob_size: config.blob_size_limit(output.max_file_size),
-        threads: output.threads(),
+        threads: output.threads.count(),
         progress: crate::progress::Bar::on_terminal("blobs")
             .map(|bar| Arc::new(bar) as Arc<dyn keyhound_git::Progress>),
         archives: archives.limits(),
@@ -87,7 +87,10 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
             let index = keyhound_git::index_path(&repo, environment);
             let outcome = keyhound_git::staged(&repo, &index, &scanner, &options, &staged)
                 .with_context(|| {
-                    format!("scanning the staged changes of {}", args.repo.display())
+                    format!(
+                        "scanning the staged changes of {}",
+                        args.repo.repo.display()
+                    )
                 })?;
             Ok(outcome)
         }

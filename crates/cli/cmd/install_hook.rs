@@ -20,7 +20,7 @@ pub fn run(args: &InstallHookArgs) -> anyhow::Result<ExitCode> {
     let options = keyhound_git::OpenOptions {
         from_environment: true,
     };
-    let repo = keyhound_git::open_with(&args.repo, options)?;
+    let repo = keyhound_git::open_with(&args.repo.repo, options)?;
     let dir = hooks_dir(&repo)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // git runs pre-merge-commit, not pre-commit, for a merge that does not conflict: the

@@ -9,7 +9,7 @@ pub mod install_hook;
 pub mod rules;
 pub mod scan;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Context;
 use keyhound_config::Config;
@@ -19,7 +19,7 @@ use keyhound_report::{
     WriteOptions,
 };
 
-use crate::args::{ColorChoice, OutputArgs, VerifyArgs};
+use crate::args::{OutputArgs, VerifyArgs};
 use crate::exit::ExitCode;
 
 /// Applies the configuration's allowlists and example policy, inline suppressions and
@@ -216,16 +216,11 @@ pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Re
     })
 }
 
-/// How to write: secrets shown when asked; colour on a terminal (a file gets colour
-/// only when asked for).
+/// How to write: secrets shown when asked; colour as `--color` says for `to_file`.
 fn write_options(output: &OutputArgs, to_file: bool) -> WriteOptions {
     WriteOptions {
         show_secrets: output.show_secrets,
-        color: if to_file {
-            output.color == ColorChoice::Always
-        } else {
-            use_color(output.color)
-        },
+        color: output.color.enabled(to_file),
     }
 }
 
@@ -276,16 +271,4 @@ fn is_own_report(group: &SourceFindings, target: Option<&std::path::Path>) -> bo
         );
     }
     own
-}
-
-/// Whether to colour standard output.
-pub fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
 }

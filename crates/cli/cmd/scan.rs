@@ -24,7 +24,10 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
     let walk = WalkOptions {
         gitignore: args.gitignore,
         follow_symlinks: false,
-        ..walk_options(args.threads(), config.file_size_limit(args.max_file_size))
+        ..walk_options(
+            args.threads.count(),
+            config.file_size_limit(args.max_file_size),
+        )
     };
     let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner, None);
     config.apply(&mut report);
@@ -73,7 +76,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         follow_symlinks: args.follow_symlinks,
         archives: args.archives.limits(),
         ..walk_options(
-            output.threads(),
+            output.threads.count(),
             config.file_size_limit(output.max_file_size),
         )
     };
