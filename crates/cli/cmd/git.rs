@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use keyhound_config::Config;
-use keyhound_git::{OpenOptions, Outcome, RangeError, ScanOptions, StagedOptions};
+use keyhound_git::{OpenOptions, Outcome, PreCommitPush, RangeError, ScanOptions, StagedOptions};
 use keyhound_report::Report;
 
 use crate::args::{GitCommand, ScanArgs, StagedArgs};
@@ -46,6 +46,7 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         archives: archives.limits(),
         ..ScanOptions::default()
     };
+    let push = pre_commit_push();
     let result = match command {
         GitCommand::History(args) if !args.rev.is_empty() => {
             let revisions: Vec<&str> = args.rev.iter().map(String::as_str).collect();
@@ -65,13 +66,10 @@ pub fn run(command: &GitCommand) -> anyhow::Result<ExitCode> {
         }
         GitCommand::Range(args) => keyhound_git::range(&repo, &args.range, &scanner, &options),
         // The pre-commit framework's pre-push stage names the pushed commits this way.
-        GitCommand::Staged(_) if pre_commit_push().is_some() => match pre_commit_push() {
-            Some(Push::Range(range)) => keyhound_git::range(&repo, &range, &scanner, &options),
-            Some(Push::NewBranch(branch)) => {
-                keyhound_git::range_not_remotes(&repo, &branch, &scanner, &options)
-            }
-            None => unreachable!("checked by the guard"),
-        },
+        GitCommand::Staged(_) if push.is_some() => {
+            let push = push.expect("checked by the guard");
+            push.scan(&repo, &scanner, &options)
+        }
         GitCommand::Staged(args) => {
             // Inside a commit, the files pre-commit passes (a share of the commit's, when
             // it splits a long list among runs) say which staged changes to report.
@@ -134,25 +132,10 @@ fn scan_files(files: Vec<std::path::PathBuf>, args: &StagedArgs) -> anyhow::Resu
     crate::cmd::scan::run(&scan)
 }
 
-/// What the pre-commit framework's pre-push stage asks to be checked.
-enum Push {
-    /// `FROM..TO`: the pushed commits on top of what the remote has.
-    Range(String),
-    /// A branch whose history the remote has none of (a push that includes a root
-    /// commit): pre-commit then names only the branch.
-    NewBranch(String),
-}
-
-/// Reads the pre-commit framework's pre-push variables, if it set them.
-fn pre_commit_push() -> Option<Push> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
-        (Some(from), Some(to)) => Some(Push::Range(format!("{from}..{to}"))),
-        _ => {
-            var("PRE_COMMIT_REMOTE_BRANCH")?;
-            var("PRE_COMMIT_LOCAL_BRANCH").map(Push::NewBranch)
-        }
-    }
+/// What the pre-commit framework's pre-push stage asks to be checked, if it set its
+/// variables.
+fn pre_commit_push() -> Option<PreCommitPush> {
+    PreCommitPush::from_vars(|name| std::env::var(name).ok())
 }
 
 /// Turns a git outcome into the report every format writes, naming notices and problems
