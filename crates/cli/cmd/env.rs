@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use keyhound_config::Config;
 use keyhound_core::Scratch;
-use keyhound_input::env::{own_environment, process_environments, scan_environment};
+use keyhound_input::env::{
+    own_environment, process_environments, scan_environment, scan_process_environments,
+};
 use keyhound_report::{ReportBuilder, Source};
 
 use crate::args::EnvArgs;
@@ -25,15 +27,7 @@ pub fn run(args: &EnvArgs) -> anyhow::Result<ExitCode> {
     if args.all_processes {
         let found = process_environments();
         tell_processes(&found);
-        if let Some(error) = &found.not_listed {
-            builder.unreadable("/proc".into(), error.clone());
-        }
-        for (name, error) in &found.unreadable {
-            builder.process_unreadable(name.clone(), error.clone());
-        }
-        for (source, text) in found.environments {
-            scan_environment(&scanner, &mut scratch, &mut builder, source, &text);
-        }
+        scan_process_environments(&scanner, &mut scratch, &mut builder, found);
     } else {
         let text = own_environment();
         scan_environment(
