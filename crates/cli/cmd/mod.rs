@@ -12,11 +12,10 @@ pub mod scan;
 use std::io::Write;
 
 use anyhow::Context;
-use keyhound_config::Config;
+use keyhound_config::{Config, SourceFilter};
 use keyhound_core::{Finding, RuleSet, Verifications};
 use keyhound_report::{
-    display_path, human, Baseline, BaselineFilter, Report, Source, SourceFindings, StreamWriter,
-    WriteOptions,
+    display_path, human, Baseline, Report, Source, SourceFindings, StreamWriter, WriteOptions,
 };
 
 use crate::args::{OutputArgs, VerifyArgs};
@@ -41,8 +40,8 @@ pub fn finish(
     }
     if let Some(path) = &output.baseline {
         Baseline::load(path)?.apply(&mut report);
-        tell_stale(&report);
     }
+    tell_stale(&report);
     // Only what will be reported is verified: not what was allowlisted or baselined.
     report.verification = verify(report.findings().map(|(_, f)| f), &output.verification);
     emit(&report, output, &config.rules)
@@ -75,13 +74,12 @@ pub fn stream(
 ) -> anyhow::Result<ExitCode> {
     // A baseline that does not load stops the run before anything is scanned.
     let baseline = output.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut baseline = baseline.as_ref().map(BaselineFilter::new);
+    let mut filter = SourceFilter::new(config, output.show_suppressed, baseline.as_ref());
     let own_report = own_report(output);
     let (mut out, to_file) = open_output(output.report_path.as_deref())?;
     let options = write_options(output, to_file);
     let mut writer = StreamWriter::new(&mut out, &config.rules, output.format.into(), options)
         .context("this format is written whole")?;
-    let mut allowlisted = keyhound_report::Stats::default();
     let mut failed: Option<std::io::Error> = None;
     // Suppressed findings of the report being written, which is left out whole.
     let mut own_suppressed = 0;
@@ -93,28 +91,8 @@ pub fn stream(
             own_suppressed += group.suppressed.len() as u64;
             return;
         }
-        let mut one = Report {
-            sources: vec![group],
-            ..Report::default()
-        };
-        config.apply(&mut one);
-        allowlisted.allowlisted_paths += one.stats.allowlisted_paths;
-        allowlisted.allowlisted_values += one.stats.allowlisted_values;
-        allowlisted.examples_ignored += one.stats.examples_ignored;
-        if !output.show_suppressed {
-            one.forget_suppressed();
-        }
-        for mut group in one.sources {
-            if let Some(baseline) = &mut baseline {
-                baseline.apply(&mut group);
-            }
-            if group.findings.is_empty() && group.suppressed.is_empty() {
-                continue;
-            }
-            if let Err(err) = writer.source(group) {
-                failed = Some(err);
-                return;
-            }
+        if let Some(group) = filter.source(group) {
+            failed = writer.source(group).err();
         }
     };
     let mut report = scan(&mut sink);
@@ -122,15 +100,9 @@ pub fn stream(
         return Err(err.into());
     }
     report.stats.suppressed = report.stats.suppressed.saturating_sub(own_suppressed);
-    config.apply(&mut report);
-    report.stats.allowlisted_paths += allowlisted.allowlisted_paths;
-    report.stats.allowlisted_values += allowlisted.allowlisted_values;
-    report.stats.examples_ignored += allowlisted.examples_ignored;
+    filter.finish(&mut report);
     report.stats.examples_fail = config.fail_on_examples(output.fail_on_examples);
-    if let Some(baseline) = baseline {
-        baseline.finish(&mut report.stats);
-        tell_stale(&report);
-    }
+    tell_stale(&report);
     let streamed = writer.finish(&report)?;
     drop(out);
     report.stats.findings = streamed.findings();
