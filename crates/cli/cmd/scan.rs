@@ -1,14 +1,14 @@
 //! `keyhound scan` and `keyhound baseline`: walk the paths, scan every file in parallel,
 //! report, exit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use keyhound_config::Config;
-use keyhound_core::{Scanner, Scratch};
-use keyhound_input::{record, scan_stream_or_archive, walk_with, Control, Event, WalkOptions};
-use keyhound_report::{human, plural_of, Baseline, Report, ReportBuilder, Source, SourceFindings};
+use keyhound_config::{scan_root, Config};
+use keyhound_core::Scanner;
+use keyhound_input::{scan_inputs, Control, Event, WalkOptions};
+use keyhound_report::{human, plural_of, Baseline, Report, ReportBuilder, SourceFindings};
 
 use crate::args::{BaselineArgs, ScanArgs};
 use crate::cmd::{finish, stream, streams};
@@ -31,13 +31,7 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
     };
     let mut report = collect(std::slice::from_ref(&args.path), &walk, &scanner, None);
     config.apply(&mut report);
-    for group in &mut report.sources {
-        if let Source::Path(path) = &group.source {
-            if let Ok(relative) = path.strip_prefix(&args.path) {
-                group.source = Source::Path(relative.to_path_buf());
-            }
-        }
-    }
+    report.strip_path_prefix(&args.path);
     report.stats.elapsed = started.elapsed();
     report.forget_suppressed();
     let path = args.path.join(keyhound_report::BASELINE_FILE);
@@ -65,11 +59,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         args.paths.clone()
     };
     let output = &args.output;
-    let config = Config::resolve(
-        output.config.as_deref(),
-        output.no_config,
-        &scan_root(&paths),
-    )?;
+    let root = scan_root(&paths);
+    let config = Config::resolve(output.config.as_deref(), output.no_config, &root)?;
     let scanner = config.scanner();
     let walk = WalkOptions {
         gitignore: args.gitignore,
@@ -100,32 +91,16 @@ fn walk_options(threads: usize, max_file_size: u64) -> WalkOptions {
     }
 }
 
-/// Where the configuration is looked for: the first directory scanned (or the directory
-/// of the first file), else the current directory.
-fn scan_root(paths: &[PathBuf]) -> PathBuf {
-    match paths.iter().find(|p| p.as_os_str() != "-") {
-        Some(path) if path.is_dir() => path.clone(),
-        Some(path) => path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-        None => PathBuf::from("."),
-    }
-}
-
 /// Walks and scans `paths` (`-` is standard input) into a sorted report, naming every
 /// skipped or unreadable input on stderr as it happens, with a progress bar of the files
-/// when stderr is a terminal. Standard input is read while the files are walked. With a
-/// `sink`, every source with findings goes to it as it
+/// when stderr is a terminal. With a `sink`, every source with findings goes to it as it
 /// is scanned, and the report only counts them.
 fn collect(
     paths: &[PathBuf],
     walk: &WalkOptions,
     scanner: &Scanner,
-    mut sink: Option<&mut dyn FnMut(SourceFindings)>,
+    sink: Option<&mut dyn FnMut(SourceFindings)>,
 ) -> Report {
-    let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) =
-        paths.iter().cloned().partition(|p| p.as_os_str() == "-");
     let mut builder = ReportBuilder::new();
     let bar = crate::progress::Bar::on_terminal("files").map(Arc::new);
     let control = Control {
@@ -134,76 +109,11 @@ fn collect(
             .map(|bar| bar as Arc<dyn keyhound_input::Progress>),
         ..Control::default()
     };
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::scope(|scope| {
-        let files = &files;
-        let control = &control;
-        // Standard input is read on its own thread while the files are walked: a pipe
-        // that is slow to close holds up nothing else.
-        if !stdin.is_empty() {
-            let sender = sender.clone();
-            scope.spawn(move || {
-                // An archive piped in (`tar c . | keyhound scan -`) is opened too.
-                let event = scan_stream_or_archive(
-                    Source::Stdin,
-                    std::io::stdin().lock(),
-                    walk.max_file_size,
-                    walk.archives,
-                    scanner,
-                    &mut Scratch::new(),
-                    &mut Vec::new(),
-                    &control.cancel,
-                    // The receiver outlives this thread.
-                    &mut |event| {
-                        let _ = sender.send(event);
-                    },
-                );
-                let _ = sender.send(event);
-            });
-        }
-        let walker = scope.spawn(move || walk_with(files, walk, scanner, control, &sender));
-        for event in receiver {
-            match &bar {
-                Some(bar) => bar.suspend(|| tell_walk(&event)),
-                None => tell_walk(&event),
-            }
-            deliver(&mut builder, event, &mut sink);
-        }
-        walker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
+    let tell = |event: &Event| match &bar {
+        Some(bar) => bar.suspend(|| tell_walk(event)),
+        None => tell_walk(event),
+    };
+    scan_inputs(&mut builder, paths, walk, scanner, &control, tell, sink);
     builder.sort();
     builder.build()
-}
-
-/// Counts `event` in `builder`; a source with findings goes to `sink` when there is one
-/// (counted as a file, its findings left for the sink to count).
-fn deliver(
-    builder: &mut ReportBuilder,
-    event: Event,
-    sink: &mut Option<&mut dyn FnMut(SourceFindings)>,
-) {
-    match (event, sink) {
-        (
-            Event::Scanned {
-                source,
-                bytes,
-                findings,
-                suppressed,
-                stopped: None,
-                ..
-            },
-            Some(sink),
-        ) => {
-            builder.counted(1, bytes, 0);
-            builder.stats_mut().suppressed += suppressed.len() as u64;
-            sink(SourceFindings {
-                source,
-                findings,
-                suppressed,
-            });
-        }
-        (event, _) => record(builder, event),
-    }
 }
