@@ -7,7 +7,7 @@ use keyhound_core::{check_examples, Scanner};
 use crate::args::RulesCommand;
 use crate::exit::ExitCode;
 use keyhound_config::Config;
-use keyhound_report::plural_of;
+use keyhound_report::{plural_of, rules_table};
 
 /// Lists or checks the active rules.
 pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
@@ -19,29 +19,8 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
     );
     match command {
         RulesCommand::List(_) => {
-            let mut rows: Vec<[String; 4]> = config
-                .rules
-                .rules()
-                .iter()
-                .map(|rule| {
-                    [
-                        rule.id().to_string(),
-                        rule.kind().to_string(),
-                        rule.severity().to_string(),
-                        rule.name().to_string(),
-                    ]
-                })
-                .collect();
-            let detection = rows.len() as u64;
-            if let Some(pairing) = config.rules.pairing() {
-                rows.push([
-                    pairing.rule_id().to_string(),
-                    "credential".to_string(),
-                    pairing.severity().to_string(),
-                    pairing.name().to_string(),
-                ]);
-            }
-            print_columns(&["RULE", "KIND", "SEVERITY", "NAME"], &rows);
+            print!("{}", rules_table(&config.rules));
+            let detection = config.rules.rules().len() as u64;
             let pairing = if config.rules.pairing().is_some() {
                 " and the pairing rule"
             } else {
@@ -76,28 +55,5 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::Findings
             })
         }
-    }
-}
-
-/// Prints `rows` under `header`, each column as wide as its widest cell.
-fn print_columns(header: &[&str; 4], rows: &[[String; 4]]) {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 4]| {
-        let [id, kind, severity, name] = cells;
-        println!(
-            "{id:<w0$}  {kind:<w1$}  {severity:<w2$}  {name}",
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
-    };
-    line(*header);
-    for [id, kind, severity, name] in rows {
-        line([id, kind, severity, name]);
     }
 }
