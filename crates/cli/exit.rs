@@ -14,6 +14,18 @@ pub enum ExitCode {
     Incomplete = 3,
 }
 
+impl ExitCode {
+    /// `Incomplete` when something could not be read, else `Findings` when something
+    /// fails the run, else `Clean`.
+    pub fn of(incomplete: bool, failing: bool) -> ExitCode {
+        match (incomplete, failing) {
+            (true, _) => ExitCode::Incomplete,
+            (false, true) => ExitCode::Findings,
+            (false, false) => ExitCode::Clean,
+        }
+    }
+}
+
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
         std::process::ExitCode::from(code as u8)

@@ -70,13 +70,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         "{}",
         human::summary_line(&audit.report.stats, &audit.report)
     );
-    Ok(if !audit.incomplete().is_empty() {
-        ExitCode::Incomplete
-    } else if audit.result() == Verdict::Fail {
-        ExitCode::Findings
-    } else {
-        ExitCode::Clean
-    })
+    let failing = audit.result() == Verdict::Fail;
+    Ok(ExitCode::of(!audit.incomplete().is_empty(), failing))
 }
 
 /// Names what the audit cannot read, as it happens.

@@ -109,13 +109,8 @@ pub fn stream(
     report.stats.examples = streamed.examples();
     eprintln!("{}", streamed.summary_line(&report.stats));
     let examples_fail = output.fail_on_examples || report.stats.examples_fail;
-    Ok(if report.is_incomplete() {
-        ExitCode::Incomplete
-    } else if streamed.failing(examples_fail) > 0 {
-        ExitCode::Findings
-    } else {
-        ExitCode::Clean
-    })
+    let failing = streamed.failing(examples_fail) > 0;
+    Ok(ExitCode::of(report.is_incomplete(), failing))
 }
 
 /// Names the baseline entries that matched nothing, on stderr.
@@ -179,13 +174,8 @@ pub fn emit(report: &Report, output: &OutputArgs, rules: &RuleSet) -> anyhow::Re
         crate::cilog::write(report, rules, log, to_file)?;
     }
     eprintln!("{}", human::summary_line(&report.stats, report));
-    Ok(if report.is_incomplete() {
-        ExitCode::Incomplete
-    } else if report.failing_findings(output.fail_on_examples) > 0 {
-        ExitCode::Findings
-    } else {
-        ExitCode::Clean
-    })
+    let failing = report.failing_findings(output.fail_on_examples) > 0;
+    Ok(ExitCode::of(report.is_incomplete(), failing))
 }
 
 /// How to write: secrets shown when asked; colour as `--color` says for `to_file`.

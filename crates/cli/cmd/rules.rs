@@ -49,11 +49,7 @@ pub fn run(command: &RulesCommand) -> anyhow::Result<ExitCode> {
                 plural_of(config.rules.rules().len() as u64, "rule", "rules"),
                 failures.len()
             );
-            Ok(if failures.is_empty() {
-                ExitCode::Clean
-            } else {
-                ExitCode::Findings
-            })
+            Ok(ExitCode::of(false, !failures.is_empty()))
         }
     }
 }

@@ -43,11 +43,7 @@ pub fn baseline(args: &BaselineArgs) -> anyhow::Result<ExitCode> {
         plural_of(report.findings().count() as u64, "entry", "entries")
     );
     eprintln!("{}", human::summary_line(&report.stats, &report));
-    Ok(if report.is_incomplete() {
-        ExitCode::Incomplete
-    } else {
-        ExitCode::Clean
-    })
+    Ok(ExitCode::of(report.is_incomplete(), false))
 }
 
 /// Runs the scan and returns the exit code.
