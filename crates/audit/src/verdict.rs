@@ -182,7 +182,7 @@ impl Audit {
                 origin: None,
             },
             Source::Path(path) => self.attribute(path),
-            Source::Stdin | Source::Git(_) => Where {
+            Source::Stdin | Source::Git(_) | Source::Cloud { .. } => Where {
                 category: Category::Application,
                 place: source.path(),
                 origin: None,

@@ -42,6 +42,15 @@ pub enum Source {
         /// file still ships in the image, in the layer that added it.
         deleted_by: Option<String>,
     },
+    /// A part of a cloud resource's configuration, read through its API (the account
+    /// audit): an instance's user data, a Lambda function's environment.
+    Cloud {
+        /// The resource's ARN.
+        resource: String,
+        /// Which part of it, as the API names it (`userData`, `environment`); lines and
+        /// columns of its findings count in that part's text.
+        part: String,
+    },
 }
 
 /// Where a git blob came from.
@@ -71,7 +80,8 @@ pub struct Commit {
 
 impl Source {
     /// The path reports write for this source: the file's own path, the blob's path in
-    /// its repository, or a label (`<stdin>`, `<env>`, `/proc/<pid>/environ (<command>)`).
+    /// its repository, or a label (`<stdin>`, `<env>`, `/proc/<pid>/environ (<command>)`,
+    /// `<arn>#<part>`).
     pub fn path(&self) -> Cow<'_, Path> {
         match self {
             Source::Path(path) => Cow::Borrowed(path),
@@ -81,6 +91,9 @@ impl Source {
                 Cow::Owned(PathBuf::from(format!("/proc/{pid}/environ ({command})")))
             }
             Source::Git(origin) => path_of_bytes(&origin.path),
+            Source::Cloud { resource, part } => {
+                Cow::Owned(PathBuf::from(format!("{resource}#{part}")))
+            }
             Source::Archive {
                 container, entry, ..
             } if entry.is_empty() => container.path(),
@@ -133,6 +146,14 @@ impl Source {
     /// (a file name cannot inject terminal escapes or CI annotations), no leading `./`.
     pub fn display(&self) -> String {
         display_path(&self.path())
+    }
+
+    /// For a cloud resource's part, the resource's ARN and the part.
+    pub fn cloud(&self) -> Option<(&str, &str)> {
+        match self {
+            Source::Cloud { resource, part } => Some((resource, part)),
+            _ => None,
+        }
     }
 
     /// The git origin, for git sources.

@@ -460,7 +460,14 @@ fn result<'a>(
     // code-scanning service can show, which wants a line): the entry, with its line and
     // column, is in the message and in the `archiveEntry` property.
     let entry = file.source.archive_entry();
-    let artifact = artifact_location(&file.source.outermost().path());
+    let artifact = match file.source.cloud() {
+        // A cloud resource is located at its ARN, an absolute URI of scheme `arn`.
+        Some((resource, _)) => ArtifactLocation {
+            uri: arn_uri(resource),
+            uri_base_id: None,
+        },
+        None => artifact_location(&file.source.outermost().path()),
+    };
     let region = |part: &Part| match entry {
         Some(_) => Region {
             start_line: 1,
@@ -641,6 +648,15 @@ fn artifact_location(path: &Path) -> ArtifactLocation {
             uri_base_id: Some(SRCROOT),
         }
     }
+}
+
+/// An ARN as a URI: `:` and `/` stay (they are its structure), everything else as
+/// [`percent_encode`] writes it.
+pub fn arn_uri(arn: &str) -> String {
+    arn.split(':')
+        .map(|piece| percent_encode(piece.as_bytes()))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// RFC 3986 percent-encoding of a path: unreserved characters and `/` stay, every other
