@@ -1,4 +1,4 @@
-//! The cargo features of the binary (`verify`, `audit`, `full`): in every build the gated
+//! The cargo features of the binary (`verify`, `audit`, `full`, `aws`): in every build the gated
 //! flag and command are in `--help`; in a build without one, using it fails with exit 2,
 //! names the feature and the install commands that bring it, and scans nothing. `.ci/run`
 //! runs this module against the default build too, since the rest of CI builds
@@ -12,6 +12,10 @@ fn gated_flags_and_commands_are_in_help_in_every_build() {
     let help = run_in(dir.path(), keyhound().arg("--help"));
     assert_eq!(help.code, 0, "{}", help.stderr);
     assert!(help.stdout.contains("  audit "), "{}", help.stdout);
+    assert!(help.stdout.contains("  aws "), "{}", help.stdout);
+    let help = run_in(dir.path(), keyhound().args(["aws", "audit", "--help"]));
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("--verify"), "{}", help.stdout);
     for command in [&["scan"][..], &["git", "staged"], &["env"], &["audit"]] {
         let help = run_in(dir.path(), keyhound().args(command).arg("--help"));
         assert_eq!(help.code, 0, "{command:?}: {}", help.stderr);
@@ -25,8 +29,13 @@ fn gated_flags_and_commands_are_in_help_in_every_build() {
 
 /// A run refused for lacking `feature`: exit 2, the reason and both ways to install a full
 /// build on stderr, nothing on stdout.
-#[cfg(not(all(feature = "verify", feature = "audit")))]
+#[cfg(not(all(feature = "verify", feature = "audit", feature = "aws")))]
 fn assert_needs(run: &crate::util::Run, what: &str, feature: &str) {
+    // The account audit's SDK is not in `full`: it is installed on its own.
+    let install = match feature {
+        "aws" => "aws",
+        _ => "full",
+    };
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     let needs = format!("keyhound: error: {what} needs the cargo feature `{feature}`");
@@ -37,8 +46,9 @@ fn assert_needs(run: &crate::util::Run, what: &str, feature: &str) {
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains("\n  cargo install --path . --features full\n"),
+        run.stderr.contains(&format!(
+            "\n  cargo install --path . --features {install}\n"
+        )),
         "{}",
         run.stderr
     );
@@ -87,4 +97,33 @@ fn verify_without_its_feature_says_how_to_get_it_before_scanning() {
     // Without --verify the same scan runs.
     let run = run_in(dir.path(), keyhound().args(["scan", "."]));
     assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+#[cfg(not(feature = "aws"))]
+#[test]
+fn the_account_audit_without_its_feature_says_how_to_get_it() {
+    let dir = temp_dir();
+    for args in [
+        &["aws", "audit"][..],
+        &["aws", "audit", "--region", "eu-west-1", "--verify"],
+        &["aws", "policy"],
+    ] {
+        // Refused up front: no credentials are looked for, no region is called.
+        let run = run_in(
+            dir.path(),
+            keyhound()
+                .args(args)
+                .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9/"),
+        );
+        assert_needs(&run, "keyhound aws", "aws");
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn the_account_audit_prints_its_policy() {
+    let run = run_in(temp_dir().path(), keyhound().args(["aws", "policy"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let policy: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(policy["Statement"][0]["Effect"], "Allow");
 }

@@ -5,6 +5,8 @@ mod action;
 mod archives;
 #[cfg(feature = "audit")]
 mod audit;
+#[cfg(feature = "aws")]
+mod aws_account;
 mod baseline;
 mod canary;
 mod config;

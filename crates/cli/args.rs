@@ -52,6 +52,10 @@ pub enum Command {
     /// `audit` (release binaries have it).
     #[command(after_help = AUDIT_EXIT_CODES)]
     Audit(AuditArgs),
+    /// Audit an AWS account (CIS AWS 1.18 across every region): instances without a role,
+    /// keys in user data, Lambda and ECS environments. Cargo feature `aws`.
+    #[command(subcommand)]
+    Aws(crate::cmd::aws::AwsCommand),
 }
 
 /// Exit codes of `keyhound audit`.

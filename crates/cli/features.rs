@@ -5,6 +5,7 @@
 //! the way to get them, before anything is scanned.
 
 use crate::args::{Command, GitCommand, VerifyArgs};
+use crate::cmd::aws::AwsCommand;
 
 /// An optional part of the binary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub enum Feature {
     Verify,
     /// The `audit` command.
     Audit,
+    /// The `aws audit` command.
+    Aws,
 }
 
 impl Feature {
@@ -21,6 +24,7 @@ impl Feature {
         match self {
             Feature::Verify => "verify",
             Feature::Audit => "audit",
+            Feature::Aws => "aws",
         }
     }
 
@@ -29,6 +33,7 @@ impl Feature {
         match self {
             Feature::Verify => "--verify",
             Feature::Audit => "keyhound audit",
+            Feature::Aws => "keyhound aws",
         }
     }
 
@@ -37,6 +42,7 @@ impl Feature {
         match self {
             Feature::Verify => cfg!(feature = "verify"),
             Feature::Audit => cfg!(feature = "audit"),
+            Feature::Aws => cfg!(feature = "aws"),
         }
     }
 
@@ -49,9 +55,13 @@ impl Feature {
              Install a build with every feature, either a release binary:\n  \
              cargo binstall keyhound\n\
              or from source, in keyhound's repository:\n  \
-             cargo install --path . --features full",
+             cargo install --path . --features {}",
             self.what(),
-            self.name()
+            self.name(),
+            match self {
+                Feature::Aws => "aws",
+                _ => "full",
+            }
         )
     }
 }
@@ -60,6 +70,8 @@ impl Feature {
 pub fn lacking(command: &Command) -> Option<Feature> {
     let needed = match command {
         Command::Audit(args) => [Some(Feature::Audit), verify(&args.verification)],
+        Command::Aws(AwsCommand::Audit(args)) => [Some(Feature::Aws), verify(&args.verification)],
+        Command::Aws(AwsCommand::Policy) => [Some(Feature::Aws), None],
         Command::Scan(args) => [None, verify(&args.output.verification)],
         Command::Git(GitCommand::History(args)) => [None, verify(&args.output.verification)],
         Command::Git(GitCommand::Range(args)) => [None, verify(&args.output.verification)],
@@ -76,47 +88,4 @@ pub fn lacking(command: &Command) -> Option<Feature> {
 /// [`Feature::Verify`] when `--verify` was given.
 fn verify(args: &VerifyArgs) -> Option<Feature> {
     args.verify.then_some(Feature::Verify)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::args::Cli;
-    use clap::Parser;
-
-    fn lacking_in(args: &[&str]) -> Option<Feature> {
-        let cli = Cli::try_parse_from(std::iter::once("keyhound").chain(args.iter().copied()))
-            .expect("the arguments parse");
-        lacking(&cli.command)
-    }
-
-    #[test]
-    fn gated_commands_are_refused_only_without_their_feature() {
-        let audit = (!cfg!(feature = "audit")).then_some(Feature::Audit);
-        let verify = (!cfg!(feature = "verify")).then_some(Feature::Verify);
-        assert_eq!(lacking_in(&["audit"]), audit);
-        assert_eq!(lacking_in(&["audit", "--verify"]), audit.or(verify));
-        assert_eq!(lacking_in(&["scan", "--verify", "."]), verify);
-        assert_eq!(lacking_in(&["git", "staged", "--verify"]), verify);
-        assert_eq!(lacking_in(&["git", "range", "--verify", "a..b"]), verify);
-        assert_eq!(lacking_in(&["git", "history", "--verify"]), verify);
-        assert_eq!(lacking_in(&["env", "--verify"]), verify);
-        assert_eq!(lacking_in(&["scan", "."]), None);
-        assert_eq!(lacking_in(&["git", "staged"]), None);
-        assert_eq!(lacking_in(&["rules", "list"]), None);
-    }
-
-    #[test]
-    fn the_message_names_the_feature_and_the_install_commands() {
-        for feature in [Feature::Verify, Feature::Audit] {
-            let message = feature.missing().to_string();
-            assert!(
-                message.contains(&format!("`{}`", feature.name())),
-                "{message}"
-            );
-            assert!(message.contains(feature.what()), "{message}");
-            assert!(message.contains("cargo install --path . --features full"));
-            assert!(message.contains("cargo binstall keyhound"));
-        }
-    }
 }

@@ -44,6 +44,10 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => cmd::audit::run(args),
         #[cfg(not(feature = "audit"))]
         Command::Audit(_) => Err(features::Feature::Audit.missing()),
+        #[cfg(feature = "aws")]
+        Command::Aws(command) => cmd::aws::run(command),
+        #[cfg(not(feature = "aws"))]
+        Command::Aws(_) => Err(features::Feature::Aws.missing()),
         Command::Rules(command) => cmd::rules::run(command),
         Command::Baseline(args) => cmd::scan::baseline(args),
     }

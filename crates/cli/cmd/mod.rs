@@ -3,6 +3,7 @@
 
 #[cfg(feature = "audit")]
 pub mod audit;
+pub mod aws;
 pub mod env;
 pub mod git;
 pub mod install_hook;
