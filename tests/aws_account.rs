@@ -478,19 +478,7 @@ fn no_request_leaves_loopback() {
     };
     let keys = keys();
     moto.seed("dirty", &keys);
-    let strace_runs = Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-e",
-            "trace=connect",
-            "-o",
-            "/dev/null",
-            "true",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success());
+    let strace_runs = crate::util::strace_works();
     if !strace_runs {
         missing_prerequisite(
             "the strace check of the account audit",

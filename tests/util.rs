@@ -296,3 +296,20 @@ pub fn key_id_for_account(prefix: &str, account: u64, salt: u64) -> String {
         .collect();
     format!("{prefix}{body}")
 }
+
+/// Whether `strace` can trace a program here (it needs ptrace, which containers may deny).
+pub fn strace_works() -> bool {
+    Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=connect",
+            "-o",
+            "/dev/null",
+            "true",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success())
+}

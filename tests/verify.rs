@@ -555,23 +555,6 @@ fn a_canary_is_never_sent_even_with_verify() {
     assert!(!run.stderr.contains("verifying"), "{}", run.stderr);
 }
 
-/// Whether `strace` can trace a program here (it needs ptrace, which containers may deny).
-fn strace_works() -> bool {
-    std::process::Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-e",
-            "trace=connect",
-            "-o",
-            "/dev/null",
-            "true",
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
-
 /// Every proxy variable, pointing at `proxy`.
 fn poisoned(cmd: &mut std::process::Command, proxy: &Stub) {
     let url = proxy.url();
@@ -613,7 +596,7 @@ fn no_mode_touches_the_network_without_verify() {
     if cfg!(feature = "audit") {
         runs.push(("audit", host.path(), vec!["audit", "--root", "."]));
     }
-    let strace = strace_works();
+    let strace = crate::util::strace_works();
     if !strace {
         missing_prerequisite(
             "the strace check of every connect()",

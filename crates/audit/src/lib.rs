@@ -62,7 +62,8 @@ pub mod systemd;
 mod verdict;
 
 pub use engine::{audit, AuditError, AuditOptions, Notice};
-pub use verdict::{key_of, Audit, Located, Status, StepResult, Verdict, Where, CONTROL, TITLE};
+pub use keyhound_report::key_of;
+pub use verdict::{Audit, Located, Status, StepResult, Verdict, Where, CONTROL, TITLE};
 
 use std::path::PathBuf;
 

@@ -5,7 +5,9 @@
 
 use std::io::{self, Write};
 
-use keyhound_report::{display_path, human, json as json_report, SourceFindings};
+use keyhound_report::{
+    display_path, human, json as json_report, markdown_cell as cell, SourceFindings,
+};
 use serde_json::{json, Value};
 
 use crate::imds::{RoleCheck, Version};
@@ -377,14 +379,6 @@ fn remedy() -> &'static str {
      its use, rotate it out of every place listed, and give the workload an IAM role instead: \
      an EC2 instance profile, an ECS task role, IRSA on EKS, or a Lambda execution role. The \
      SDKs pick up the role's short-lived credentials by themselves."
-}
-
-/// Markdown text for a table cell: pipes, backticks and line breaks cannot break out.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace(['\n', '\r'], " ")
 }
 
 /// Writes the Markdown report.

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use keyhound_core::{Finding, Severity};
-use keyhound_report::{display_path, plural_of, Report, Source, SourceFindings};
+use keyhound_report::{display_path, key_of, plural_of, Report, Source, SourceFindings};
 
 use crate::imds::{RoleCheck, Version};
 use crate::packages::Package;
@@ -560,16 +560,6 @@ pub fn role_summary(role: &RoleCheck) -> String {
         RoleCheck::Unreachable {
             error, endpoint, ..
         } => format!("the instance metadata service at {endpoint} gave no answer: {error}"),
-    }
-}
-
-/// What makes two findings the same key: the access key id when the finding has one (a
-/// key id alone and the same id paired with its secret are one key), else the
-/// fingerprint of the value (a secret or token on its own).
-pub fn key_of(finding: &Finding) -> String {
-    match finding.key_id() {
-        Some(id) => id.to_string(),
-        None => finding.fingerprint.to_hex(),
     }
 }
 

@@ -63,7 +63,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use collect::is_denied;
-pub use model::{key_of, AccountAudit, Check, Gap, Kind, Located, Resource, Role, Status};
+pub use model::{AccountAudit, Check, Gap, Kind, Located, Resource, Role, Status};
 pub use scrub::Scrubber;
 
 /// The title of the control the audit answers.

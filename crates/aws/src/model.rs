@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use keyhound_core::{Finding, Severity};
-use keyhound_report::{plural_of, Report, SourceFindings};
+use keyhound_report::{key_of, plural_of, Report, SourceFindings};
 
 /// The checks of the account audit, in the report's order. Each is a step with PASS,
 /// FAIL or INCOMPLETE and its evidence.
@@ -526,15 +526,6 @@ impl AccountAudit {
             text.push_str(&format!("; {} not read", plural(gaps, "call", "calls")));
         }
         text
-    }
-}
-
-/// What makes two findings the same key: the access key id when there is one, else the
-/// value's fingerprint.
-pub fn key_of(finding: &Finding) -> String {
-    match finding.key_id() {
-        Some(id) => id.to_string(),
-        None => finding.fingerprint.to_hex(),
     }
 }
 

@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 
 use keyhound_core::RuleSet;
-use keyhound_report::{escape, human, json as json_report, plural_of, sarif};
+use keyhound_report::{
+    escape, human, json as json_report, markdown_cell as cell, plural_of, sarif,
+};
 use serde_json::{json, Value};
 
 use crate::model::{AccountAudit, Check, Located, Resource, Status};
@@ -323,14 +325,6 @@ pub fn write_json(out: &mut dyn Write, audit: &AccountAudit, show_secrets: bool)
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
-}
-
-/// Markdown text for a table cell: pipes, backticks and line breaks cannot break out.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace(['\n', '\r'], " ")
 }
 
 /// Writes the Markdown report.

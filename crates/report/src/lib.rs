@@ -80,7 +80,10 @@ pub use model::{Commit, GitOrigin, GitStats, NotScanned, Report, Source, SourceF
 pub use rules::rules_table;
 pub use sarif::Written;
 pub use stream::{BaselineFilter, StreamWriter, Streamed};
-pub use text::{display_path, escape, part_label, path_of_bytes, plural_of, provenance, utc_date};
+pub use text::{
+    display_path, escape, key_of, markdown_cell, part_label, path_of_bytes, plural_of, provenance,
+    utc_date,
+};
 
 /// The report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -128,9 +128,27 @@ pub fn plural_of(count: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// Text for a Markdown table cell: pipes, backticks and line breaks cannot break out of it.
+pub fn markdown_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace(['\n', '\r'], " ")
+}
+
+/// What makes two findings the same key, to count and list keys rather than places: the
+/// access key id when the finding has one (a key id alone and the same id paired with its
+/// secret are one key), else the fingerprint of the value (a secret or token alone).
+pub fn key_of(finding: &keyhound_core::Finding) -> String {
+    match finding.key_id() {
+        Some(id) => id.to_string(),
+        None => finding.fingerprint.to_hex(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::display_path;
+    use super::{display_path, markdown_cell};
     use std::path::Path;
 
     #[test]
@@ -153,5 +171,10 @@ mod tests {
             let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.env");
             assert_eq!(display_path(Path::new(odd)), "caf\\xe9.env");
         }
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_out() {
+        assert_eq!(markdown_cell("a|b`c\nd\\"), "a\\|b\\`c d\\\\");
     }
 }
