@@ -512,3 +512,34 @@ fn no_request_leaves_loopback() {
         );
     }
 }
+
+#[test]
+fn verify_asks_sts_about_each_key_found_as_in_scans() {
+    let Some(moto) = Moto::start(None) else {
+        return;
+    };
+    let keys = keys();
+    moto.seed("dirty", &keys);
+    // moto's STS answers GetCallerIdentity for any key: every credential found is live.
+    let sts = moto.url();
+    let run = audit(
+        &moto,
+        &[
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--verify",
+            "--sts-endpoint",
+            &sts,
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_no_secrets(&run, &keys);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), PLACES.len(), "{findings:#?}");
+    for finding in findings {
+        assert_eq!(finding["verification"]["status"], "live", "{finding:#?}");
+    }
+}
