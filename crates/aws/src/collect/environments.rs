@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{all_pages, bounded, Body, Call, Context, Gathered, Text, PER_REGION};
-use crate::model::{Check, Kind};
+use crate::model::{Check, Gap, Kind};
 
 /// Every Lambda function's environment variables.
 pub(super) async fn lambda_functions(context: &Context, region: &str) -> Gathered {
@@ -22,6 +22,24 @@ pub(super) async fn lambda_functions(context: &Context, region: &str) -> Gathere
             else {
                 continue;
             };
+            // Variables under a customer managed KMS key the operator cannot decrypt come
+            // back as an error instead: not read, so the check cannot pass.
+            if let Some(error) = function.environment().and_then(|e| e.error()) {
+                let code = error.error_code().unwrap_or("no code");
+                let message = error.message().unwrap_or("");
+                gathered.gaps.push(Gap {
+                    region: Some(region.to_string()),
+                    action: "kms:Decrypt",
+                    resource: Some(arn.to_string()),
+                    denied: code.contains("AccessDenied"),
+                    error: context.scrub.scrub(&format!(
+                        "the function's environment variables could not be decrypted \
+                         (key {}): {code}: {message}",
+                        function.kms_key_arn().unwrap_or("unknown")
+                    )),
+                    checks: vec![Check::LambdaEnvironments],
+                });
+            }
             // In name order: the text's lines, and so the report, do not depend on the
             // order the API's map came in.
             let variables: BTreeMap<&String, &String> = function
