@@ -298,6 +298,8 @@ pub fn key_id_for_account(prefix: &str, account: u64, salt: u64) -> String {
 }
 
 /// Whether `strace` can trace a program here (it needs ptrace, which containers may deny).
+/// Used by the verify and aws tests (`aws` brings `verify`).
+#[cfg(feature = "verify")]
 pub fn strace_works() -> bool {
     Command::new("strace")
         .args([
