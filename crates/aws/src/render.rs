@@ -535,7 +535,11 @@ pub fn write_sarif(
                         role_fix(resource).join(" ; ")
                     ) },
                     "locations": [{
-                        "physicalLocation": { "artifactLocation": { "uri": sarif::arn_uri(&resource.arn) } },
+                        // A resource has no lines: its start, as an archive's entry is.
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": sarif::arn_uri(&resource.arn) },
+                            "region": { "startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2 },
+                        },
                         "logicalLocations": [{ "name": resource.id, "kind": "resource" }],
                     }],
                     "partialFingerprints": { "keyhound/v1": format!("{}#{}", resource.arn, resource.version.unwrap_or(0)) },
